@@ -1,10 +1,5 @@
 // Reading the rotation's entry in deviceActionResults: which one is ours, and what it says.
-import {
-  ROTATE_ACTION_ODATA_TYPE,
-  type ActionState,
-  type DeviceActionResult,
-  type ManagedDevice,
-} from "../graph/types";
+import { ROTATE_ACTION_ODATA_TYPE, type DeviceActionResult, type ManagedDevice } from "../graph/types";
 
 /** Server and client clocks differ; a result this much older than our request may still be ours. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -46,9 +41,4 @@ export function resultForRequest(
   const r = latestRotationResult(device);
   if (!r) return undefined;
   return Date.parse(r.startDateTime) >= Date.parse(requestedAt) - CLOCK_SKEW_MS ? r : undefined;
-}
-
-/** States after which the device will not change the result by itself. */
-export function isTerminal(state: ActionState): boolean {
-  return state === "done" || state === "failed" || state === "notSupported" || state === "canceled";
 }

@@ -4,6 +4,7 @@ import type { DeviceCollection, ManagedDevice } from "../graph/types";
 import { type EndpointSetting } from "./collection";
 import { InputChecker, isUnknown, type CheckFailure, type RotationSettings, type WaitFor } from "./inputs";
 import type { OutcomeFacts } from "./status";
+import type { UnverifiedRequest } from "./unverifiedRequest";
 
 export interface SingleDeviceInputs extends RotationSettings {
   managedDeviceId: string;
@@ -27,6 +28,8 @@ export interface SingleDeviceState extends SingleDeviceInputs, OutcomeFacts {
   requestId?: string;
   clientRequestId?: string;
   lastCheckedAt?: string;
+  /** A request whose answer was lost and not yet checked; settled before any resend. */
+  unverifiedRequest?: UnverifiedRequest;
 }
 
 export function checkSingleDevice(news: Record<string, unknown>): {
@@ -127,6 +130,7 @@ export function stateAfterUpdate(
     status: olds.status ?? "requested",
   };
   if (!request) return { ...merged, ...outcomeOnly(olds) };
+  delete merged.unverifiedRequest;
   return { ...merged, rotationCount: merged.rotationCount + 1, status: "requested", ...request };
 }
 

@@ -1,7 +1,8 @@
 // One status word per device, derived from what Graph shows; the same words in state,
 // previews and reports.
-import type { DeviceActionResult, RecoveryKeyInfo } from "../graph/types";
+import type { ActionState, DeviceActionResult, RecoveryKeyInfo } from "../graph/types";
 import { describeHresult } from "./hresult";
+import type { WaitFor } from "./inputs";
 
 export type RotationStatus =
   | "adopted" // brought under management without rotating
@@ -12,11 +13,12 @@ export type RotationStatus =
   | "failed" // the device reported an error (errorCode)
   | "notSupported" // the device reported it cannot rotate
   | "canceled"
+  | "unverified" // the request's answer was lost; the next run checks the device before resending
   | "missing"; // the device no longer exists in Intune
 
 export interface OutcomeFacts {
   status: RotationStatus;
-  actionState?: string;
+  actionState?: ActionState;
   errorCode?: number;
   /** "0x80310008 BitLocker is not enabled on the drive" */
   errorText?: string;
@@ -67,4 +69,20 @@ export function escrowEvidence(
   return keys
     .filter((k) => Date.parse(k.createdDateTime) >= since)
     .sort((a, b) => Date.parse(a.createdDateTime) - Date.parse(b.createdDateTime))[0];
+}
+
+/** True when waiting longer for `waitFor` cannot change the outcome. */
+export function isSettled(outcome: OutcomeFacts, waitFor: WaitFor): boolean {
+  switch (outcome.status) {
+    case "escrowed":
+    case "failed":
+    case "notSupported":
+    case "canceled":
+    case "missing":
+      return true;
+    case "done":
+      return waitFor !== "escrowed";
+    default:
+      return false;
+  }
 }

@@ -104,7 +104,7 @@ describe("plan: single device rotation decisions and records", () => {
     assert.deepEqual([a.status, a.rotationCount, a.adopted, a.requestedAt], ["adopted", 0, true, undefined]);
   });
   it("an update with a rotation counts it and records the new token; one without keeps the outcome", () => {
-    const s = { ...created(), status: "done" as const, actionState: "done" };
+    const s = { ...created(), status: "done" as const, actionState: "done" as const };
     const rotated = stateAfterUpdate(s, inputs({ rotationToken: "B" }), windowsDevice(), "managedDevices", { requestedAt: "2026-11-28T00:00:00.000Z", requestId: "r-2" });
     assert.deepEqual([rotated.rotationToken, rotated.rotationCount, rotated.status, rotated.requestId, rotated.actionState], ["B", 2, "requested", "r-2", undefined]);
     const settingsOnly = stateAfterUpdate(s, inputs({ reason: "audit" }), undefined, undefined, undefined);

@@ -1,0 +1,15 @@
+// What the engine needs from Microsoft Graph, and nothing more. The GraphClient implements
+// it over HTTPS; keeping the port narrow shows exactly which calls each operation makes.
+import type { DeviceCollection, ManagedDevice, RecoveryKeyInfo } from "../graph/types";
+
+export interface RotationReceipt {
+  requestId?: string;
+  clientRequestId: string;
+  sentAt: Date;
+}
+
+export interface DeviceGraph {
+  getManagedDevice(id: string): Promise<ManagedDevice>;
+  rotateBitLockerKeys(id: string, collection: DeviceCollection): Promise<RotationReceipt>;
+  listRecoveryKeys(azureADDeviceId: string): Promise<RecoveryKeyInfo[]>;
+}

@@ -1,0 +1,6 @@
+// Entry module for BitLockerKeyRotation, loaded by name from state:
+//   require("pulumi-intune-bitlocker/engine/single-device")
+// Its exports ARE the provider object Pulumi's host calls. They are a contract with every
+// state ever written: add, never rename or remove.
+export { check, diff, create, update, read, deleteResource as delete } from "./singleDeviceProvider";
+export { configureProvider as configure } from "./context";

@@ -1,0 +1,154 @@
+// The engine side of BitLockerKeyRotation: what Pulumi's dynamic-provider host calls.
+// Decisions come from plan/; this file does the I/O they ask for, in order.
+import type { DeviceCollection, ManagedDevice } from "../graph/types";
+import { chooseCollection } from "../plan/collection";
+import { unmetPrerequisites } from "../plan/prerequisites";
+import {
+  checkSingleDevice,
+  diffSingleDevice,
+  rotatesOnCreate,
+  rotatesOnUpdate,
+  stateAfterCreate,
+  stateAfterRead,
+  stateAfterUpdate,
+  type RotationRequestRecord,
+  type SingleDeviceInputs,
+  type SingleDeviceState,
+} from "../plan/singleDevice";
+import { unverifiedFor, wasCarriedOut } from "../plan/unverifiedRequest";
+import { deviceGraph } from "./context";
+import type { DeviceGraph } from "./deviceGraph";
+import { isNotFound } from "./errorKinds";
+import { PrerequisiteError, RecordedFailure } from "./errors";
+import { followOutcome, outcomeOnDevice } from "./followOutcome";
+import { log } from "./log";
+import { requestRotation } from "./requestRotation";
+
+type Props = Record<string, unknown>;
+
+export async function check(_olds: Props, news: Props) {
+  return checkSingleDevice(news);
+}
+
+export async function diff(_id: string, olds: Props, news: Props) {
+  const d = diffSingleDevice(olds as Partial<SingleDeviceState>, news as Partial<SingleDeviceInputs>);
+  return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+}
+
+export async function create(inputs: Props) {
+  const news = inputs as unknown as SingleDeviceInputs;
+  const graph = deviceGraph();
+  const device = await graph.getManagedDevice(news.managedDeviceId);
+  const collection = chooseCollection(device, news.endpoint);
+  if (!rotatesOnCreate(news)) {
+    log(`adopted ${label(device)} without rotating (rotateOnCreate: false)`);
+    return { id: device.id, outs: stateAfterCreate(news, device, collection, undefined) };
+  }
+  assertEligible(device);
+  const request = await rotate(graph, device, collection, news, () => ({
+    ...(stateAfterCreate(news, device, collection, undefined) as unknown as Props),
+    rotationToken: "",
+    adopted: false,
+  }));
+  const state = stateAfterCreate(news, device, collection, request);
+  return { id: device.id, outs: await withOutcome(graph, state) };
+}
+
+export async function update(id: string, oldOutputs: Props, inputs: Props) {
+  const olds = oldOutputs as unknown as SingleDeviceState;
+  const news = inputs as unknown as SingleDeviceInputs;
+  if (!rotatesOnUpdate(olds, news)) {
+    return { outs: stateAfterUpdate(olds, news, undefined, undefined, undefined) };
+  }
+  const graph = deviceGraph();
+  const device = await graph.getManagedDevice(id);
+  const collection = chooseCollection(device, news.endpoint);
+  const pending = unverifiedFor(olds.unverifiedRequest, news.rotationToken);
+  if (pending && wasCarriedOut(pending, device)) {
+    // The last run's request did reach Intune: record it instead of sending another.
+    log(`${label(device)}: the request sent at ${pending.sentAt} was carried out; not sending again`);
+    const request = { requestedAt: pending.sentAt, ...(pending.clientRequestId ? { clientRequestId: pending.clientRequestId } : {}) };
+    return { outs: await withOutcome(graph, stateAfterUpdate(olds, news, device, collection, request)) };
+  }
+  assertEligible(device);
+  const request = await rotate(graph, device, collection, news, () => ({ ...(olds as unknown as Props) }));
+  const state = stateAfterUpdate(olds, news, device, collection, request);
+  return { outs: await withOutcome(graph, state) };
+}
+
+export async function read(id: string, props: Props) {
+  const olds = props as unknown as SingleDeviceState;
+  const graph = deviceGraph();
+  const checkedAt = new Date().toISOString();
+  let device: ManagedDevice;
+  try {
+    device = await graph.getManagedDevice(id);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return { id, props: stateAfterRead(olds, undefined, undefined, checkedAt) };
+  }
+  const outcome = olds.requestedAt
+    ? await outcomeOnDevice(
+        graph,
+        device,
+        { managedDeviceId: id, azureADDeviceId: device.azureADDeviceId, requestedAt: olds.requestedAt },
+        olds.waitFor === "escrowed",
+      )
+    : undefined;
+  return { id, props: stateAfterRead(olds, device, outcome, checkedAt) };
+}
+
+/** A rotation cannot be undone: deleting the resource only forgets it. No Graph call. */
+export async function deleteResource(_id: string, _props: Props): Promise<void> {}
+
+function assertEligible(device: ManagedDevice): void {
+  const unmet = unmetPrerequisites(device);
+  if (unmet.length > 0) throw new PrerequisiteError(device, unmet);
+}
+
+/**
+ * Sends the rotation. If its answer was lost and the device could not be checked, fails with
+ * a record (`unrotated()` plus the unverified request) so the next run settles it first.
+ */
+async function rotate(
+  graph: DeviceGraph,
+  device: ManagedDevice,
+  collection: DeviceCollection,
+  news: SingleDeviceInputs & { __provider?: unknown },
+  unrotated: () => Props,
+): Promise<RotationRequestRecord> {
+  const attempt = await requestRotation(graph, device, collection, news.rotationToken);
+  if (attempt.kind === "unverified") {
+    throw new RecordedFailure(
+      `${label(device)}: the rotation request's answer was lost (${attempt.cause.message}) and the device could not be checked. ` +
+        `Nothing is recorded as rotated; run \`pulumi up\` again: it checks the device before sending again.`,
+      device.id,
+      { ...unrotated(), status: "unverified", unverifiedRequest: attempt.pending, __provider: news.__provider },
+    );
+  }
+  const { receipt } = attempt;
+  log(
+    `rotation requested for ${label(device)} via ${collection}` +
+      (receipt.requestId ? ` (request-id ${receipt.requestId})` : "") +
+      (attempt.verifiedAfterLostAnswer ? " — confirmed on the device after a lost answer" : ""),
+  );
+  return {
+    requestedAt: receipt.sentAt.toISOString(),
+    ...(receipt.requestId ? { requestId: receipt.requestId } : {}),
+    clientRequestId: receipt.clientRequestId,
+  };
+}
+
+async function withOutcome(graph: DeviceGraph, state: SingleDeviceState): Promise<SingleDeviceState> {
+  if (state.waitFor === "requested" || !state.requestedAt) return state;
+  const outcome = await followOutcome(
+    graph,
+    { managedDeviceId: state.managedDeviceId, azureADDeviceId: state.azureADDeviceId, requestedAt: state.requestedAt },
+    { waitFor: state.waitFor, timeoutSeconds: state.waitTimeoutSeconds, pollIntervalSeconds: state.pollIntervalSeconds },
+  );
+  return { ...state, ...outcome };
+}
+
+function label(device: ManagedDevice): string {
+  return `device ${device.id} (${device.deviceName})`;
+}

@@ -1,0 +1,3 @@
+// pulumi-intune-bitlocker: Intune BitLocker recovery-key rotation as Pulumi resources.
+export { BitLockerKeyRotation } from "./resources/bitLockerKeyRotation";
+export type { BitLockerKeyRotationArgs, Endpoint, WaitFor } from "./resources/bitLockerKeyRotation";
