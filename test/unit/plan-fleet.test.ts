@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { checkFleet, type FleetInputs } from "../../provider/plan/fleet/inputs";
+import { diffFleet, planFleet, stateAfterRun, type FleetState } from "../../provider/plan/fleet/plan";
+import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../../provider/plan/fleet/record";
+import { UNKNOWN } from "../../provider/plan/inputs";
+
+const id = (n: number) => `0b7c5a2e-1111-4a2b-9c3d-${String(n).padStart(12, "0")}`;
+const AT = "2026-11-27T10:00:00Z";
+
+function fleet(overrides: Record<string, unknown> = {}): FleetInputs {
+  const { inputs, failures } = checkFleet({ managedDeviceIds: [id(1), id(2), id(3)], rotationToken: "A", ...overrides });
+  assert.deepEqual(failures, []);
+  return inputs as unknown as FleetInputs;
+}
+
+/** State after every device in `news` was requested for its token. */
+function settled(news: FleetInputs): FleetState {
+  const plan = planFleet(undefined, news);
+  const results = new Map<string, DeviceRecord>(
+    plan.rotate.map((d) => [d, { status: "requested", at: AT, token: tokenHash(news.deviceTokens?.[d] ?? news.rotationToken) }]),
+  );
+  return stateAfterRun(undefined, news, plan, results, AT, formatRecord);
+}
+
+describe("plan: fleet records", () => {
+  it("round-trips a record and keeps it short", () => {
+    const r: DeviceRecord = { status: "failed", at: "2026-11-27T10:00:00.123Z", token: tokenHash("A"), detail: "0x80310008" };
+    const line = formatRecord(r);
+    assert.equal(line, `failed 2026-11-27T10:00:00Z ${tokenHash("A")} 0x80310008`);
+    assert.deepEqual(parseRecord(line), { ...r, at: "2026-11-27T10:00:00Z" });
+    assert.ok(line.length < 64);
+  });
+  it("hashes tokens stably and distinctly", () => {
+    assert.equal(tokenHash("2026-Q4"), tokenHash("2026-Q4"));
+    assert.notEqual(tokenHash("A"), tokenHash("B"));
+    assert.match(tokenHash("A"), /^[0-9a-f]{12}$/);
+  });
+});
+
+describe("plan: fleet check", () => {
+  it("de-duplicates, lower-cases and sorts device ids", () => {
+    const f = fleet({ managedDeviceIds: [id(3), id(1).toUpperCase(), id(1)] });
+    assert.deepEqual(f.managedDeviceIds, [id(1), id(3)]);
+  });
+  it("fails non-GUID ids and bad per-device tokens, naming them", () => {
+    const r = checkFleet({ managedDeviceIds: [id(1), "../etc"], rotationToken: "A", deviceTokens: { [id(1)]: "" } });
+    assert.deepEqual(r.failures.map((f) => f.property), ["managedDeviceIds", "deviceTokens"]);
+    assert.match(r.failures[0]!.reason, /"\.\.\/etc"/);
+  });
+});
+
+describe("plan: fleet plan", () => {
+  it("rotates every device on creation, or adopts them all with rotateOnCreate false", () => {
+    assert.deepEqual(planFleet(undefined, fleet()).rotate, [id(1), id(2), id(3)]);
+    const adopt = planFleet(undefined, fleet({ rotateOnCreate: false }));
+    assert.deepEqual([adopt.rotate, adopt.adopt.length], [[], 3]);
+  });
+  it("rotates nothing when nothing changed", () => {
+    const news = fleet();
+    const plan = planFleet(settled(news), news);
+    assert.deepEqual([plan.rotate, plan.unchanged.length], [[], 3]);
+    assert.equal(diffFleet(settled(news), news).changes, false);
+  });
+  it("rotates only an added device and forgets a removed one", () => {
+    const olds = settled(fleet());
+    const plan = planFleet(olds, fleet({ managedDeviceIds: [id(2), id(3), id(4)] }));
+    assert.deepEqual([plan.rotate, plan.forget, plan.unchanged], [[id(4)], [id(1)], [id(2), id(3)]]);
+  });
+  it("rotates exactly the devices whose own token changed", () => {
+    const olds = settled(fleet());
+    const plan = planFleet(olds, fleet({ deviceTokens: { [id(2)]: "incident-42" } }));
+    assert.deepEqual(plan.rotate, [id(2)]);
+  });
+  it("re-rotates every device for a new fleet token, except overridden ones already at theirs", () => {
+    const olds = settled(fleet({ deviceTokens: { [id(2)]: "X" } }));
+    const plan = planFleet(olds, fleet({ rotationToken: "B", deviceTokens: { [id(2)]: "X" } }));
+    assert.deepEqual(plan.rotate, [id(1), id(3)]);
+  });
+  it("retries errors, keeps skips settled for their token, and settles lost answers first", () => {
+    const news = fleet();
+    const olds = settled(news);
+    olds.devices[id(1)] = formatRecord({ status: "error", at: AT, token: "-", detail: "Forbidden" });
+    olds.devices[id(2)] = formatRecord({ status: "skipped", at: AT, token: tokenHash("A"), detail: "osTooOld" });
+    olds.devices[id(3)] = formatRecord({ status: "unverified", at: AT, token: tokenHash("A"), detail: "-" });
+    const plan = planFleet(olds, news);
+    assert.deepEqual([plan.rotate, plan.unchanged, plan.settle], [[id(1)], [id(2)], [id(3)]]);
+    // A new token re-evaluates the skipped device.
+    assert.ok(planFleet(olds, fleet({ rotationToken: "B" })).rotate.includes(id(2)));
+  });
+  it("reports a settings-only change as an update that rotates nothing", () => {
+    const news = fleet();
+    const d = diffFleet(settled(news), fleet({ waitFor: "applied" }));
+    assert.equal(d.changes, true);
+    assert.deepEqual(d.plan?.rotate, []);
+  });
+  it("cannot plan with unknown ids at preview, and says it may change", () => {
+    const d = diffFleet(settled(fleet()), { ...fleet(), managedDeviceIds: UNKNOWN as unknown as string[] });
+    assert.deepEqual(d, { changes: true });
+  });
+});
+
+describe("plan: fleet state after a run", () => {
+  it("keeps old records for devices the run did not reach, and counts statuses", () => {
+    const news = fleet();
+    const olds = settled(fleet({ rotationToken: "old" }));
+    const plan = planFleet(olds, news);
+    const results = new Map<string, DeviceRecord>([[id(1), { status: "requested", at: AT, token: tokenHash("A") }]]);
+    const s = stateAfterRun(olds, news, plan, results, AT, formatRecord);
+    assert.equal(parseRecord(s.devices[id(1)]!)!.token, tokenHash("A"));
+    assert.equal(parseRecord(s.devices[id(2)]!)!.token, tokenHash("old"));
+    assert.equal(s.lastRun?.rotated, 1);
+    assert.equal(s.counts.requested, 3);
+    // The unreached devices still differ from their token: the next run finishes them.
+    assert.deepEqual(planFleet(s, news).rotate, [id(2), id(3)]);
+  });
+});
