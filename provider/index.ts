@@ -1,3 +1,5 @@
 // pulumi-intune-bitlocker: Intune BitLocker recovery-key rotation as Pulumi resources.
 export { BitLockerKeyRotation } from "./resources/bitLockerKeyRotation";
 export type { BitLockerKeyRotationArgs, Endpoint, WaitFor } from "./resources/bitLockerKeyRotation";
+export { BitLockerKeyRotationFleet } from "./resources/bitLockerKeyRotationFleet";
+export type { BitLockerKeyRotationFleetArgs } from "./resources/bitLockerKeyRotationFleet";

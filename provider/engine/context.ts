@@ -2,6 +2,7 @@
 // `configure` by Pulumi's dynamic-provider host) and the environment. Credentials live only
 // here, in memory: never in resource inputs, outputs or the serialized provider.
 import { SETTING_KEYS } from "../auth/settings-keys";
+import type { Settings } from "../auth/settings";
 import type { DeviceGraph } from "./deviceGraph";
 
 /** The subset of Pulumi's dynamic-provider config object we use. */
@@ -10,7 +11,12 @@ export interface ProviderConfig {
 }
 
 let stackConfig: Record<string, string | undefined> = {};
-let graph: DeviceGraph | undefined;
+let context: EngineContext | undefined;
+
+export interface EngineContext {
+  graph: DeviceGraph;
+  settings: Settings;
+}
 
 /** The host calls this once per process, before any other call. */
 export function configureProvider(req: { config?: ProviderConfig }): void {
@@ -21,18 +27,22 @@ export function configure(config: ProviderConfig | undefined): void {
   const next: Record<string, string | undefined> = {};
   for (const key of Object.values(SETTING_KEYS)) next[key.config] = config?.get(key.config);
   stackConfig = next;
-  graph = undefined;
+  context = undefined;
 }
 
 /** The Graph port for this process; settings errors surface here, naming the key. */
 export function deviceGraph(): DeviceGraph {
-  if (!graph) {
+  return engineContext().graph;
+}
+
+export function engineContext(): EngineContext {
+  if (!context) {
     // Loaded on first use so that check/diff (which never call Graph) stay fast.
     const { resolveSettings } = require("../auth/settings") as typeof import("../auth/settings");
     const { createCredential } = require("../auth/credential") as typeof import("../auth/credential");
     const { GraphClient } = require("../graph/client") as typeof import("../graph/client");
     const settings = resolveSettings(stackConfig, process.env);
-    graph = new GraphClient({ settings, credential: createCredential(settings) });
+    context = { settings, graph: new GraphClient({ settings, credential: createCredential(settings) }) };
   }
-  return graph;
+  return context;
 }

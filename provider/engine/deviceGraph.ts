@@ -1,6 +1,6 @@
 // What the engine needs from Microsoft Graph, and nothing more. The GraphClient implements
 // it over HTTPS; keeping the port narrow shows exactly which calls each operation makes.
-import type { DeviceCollection, ManagedDevice, RecoveryKeyInfo } from "../graph/types";
+import type { BatchRequest, BatchResponse, DeviceCollection, ManagedDevice, RecoveryKeyInfo } from "../graph/types";
 
 export interface RotationReceipt {
   requestId?: string;
@@ -12,4 +12,6 @@ export interface DeviceGraph {
   getManagedDevice(id: string): Promise<ManagedDevice>;
   rotateBitLockerKeys(id: string, collection: DeviceCollection): Promise<RotationReceipt>;
   listRecoveryKeys(azureADDeviceId: string): Promise<RecoveryKeyInfo[]>;
+  /** JSON batching, for fleets. */
+  batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
 }

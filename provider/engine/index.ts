@@ -1,4 +1,5 @@
 // The engine side, for tests and tools. Pulumi loads the per-resource entry modules
-// (engine/single-device, …) by name; see resources/engineProvider.ts.
+// (engine/single-device, engine/fleet) by name; see resources/engineProvider.ts.
 export * as singleDevice from "./singleDevice";
+export * as fleet from "./fleet";
 export { configure } from "./context";

@@ -17,11 +17,15 @@ pulumi.runtime.setMocks(
   true,
 );
 
-const { BitLockerKeyRotation } = require("pulumi-intune-bitlocker");
+const { BitLockerKeyRotation, BitLockerKeyRotationFleet } = require("pulumi-intune-bitlocker");
 const single = new BitLockerKeyRotation("probe", {
   managedDeviceId: "0b7c5a2e-1111-4a2b-9c3d-000000000001",
   rotationToken: "A",
 });
-single.urn.apply(() => {
+const fleet = new BitLockerKeyRotationFleet("probe-fleet", {
+  managedDeviceIds: ["0b7c5a2e-1111-4a2b-9c3d-000000000001"],
+  rotationToken: "A",
+});
+pulumi.all([single.urn, fleet.urn]).apply(() => {
   setImmediate(() => process.stdout.write(JSON.stringify(captured)));
 });

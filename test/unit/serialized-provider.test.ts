@@ -19,7 +19,10 @@ function serialized(env: Record<string, string>): Record<string, string> {
   return JSON.parse(out) as Record<string, string>;
 }
 
-const TYPES = ["pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotation"];
+const TYPES = [
+  "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotation",
+  "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotationFleet",
+];
 const OUR_CODE = ["unmetPrerequisites", "GraphClient", "rotateBitLockerKeys", "undici", "clientSecret", SECRET];
 
 describe("serialized provider", () => {

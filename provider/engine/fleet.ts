@@ -1,0 +1,5 @@
+// Entry module for BitLockerKeyRotationFleet, loaded by name from state:
+//   require("pulumi-intune-bitlocker/engine/fleet")
+// Its exports ARE the provider object Pulumi's host calls: add, never rename or remove.
+export { check, diff, create, update, read, deleteResource as delete } from "./fleetProvider";
+export { configureProvider as configure } from "./context";

@@ -1,0 +1,188 @@
+// Sends rotation POSTs for many devices as $batch requests of up to 20, paced to Intune's
+// per-app POST limit. Each inner answer is handled on its own:
+//   204                 → requested
+//   429 / 503           → Intune did not act: wait (Retry-After) and send again
+//   500 / 502 / 504     → outcome unknown: look at the device before sending again
+//   404                 → skipped (the device is gone)
+//   400                 → error (Graph refuses this device)
+//   401 / 403           → error, and stop: every other device would fail the same way
+// A whole batch whose answer was lost is treated as unknown for each of its devices.
+import type { DeviceCollection, ManagedDevice } from "../../graph/types";
+import { graphErrorFromBatchResponse, type GraphClient, type GraphError } from "../../graph";
+import { devicePath } from "../../graph/ids";
+import { parseRetryAfterMs } from "../../graph/retry-after";
+import { latestRotationResult, rotationStartedSince } from "../../plan/actionResult";
+import type { DeviceRecord } from "../../plan/fleet/record";
+import { isOutcomeUnknown } from "../errorKinds";
+import { isDevice, lookupDevices, type BatchGraph } from "./batchedLookup";
+import type { PostPacer } from "./postPacer";
+
+export interface RotationJob {
+  id: string;
+  collection: DeviceCollection;
+  /** tokenHash of the token this rotation is for. */
+  token: string;
+  /** The rotation result's startDateTime before we sent anything: proof of a later one. */
+  priorStart?: string;
+}
+
+export interface RotateOptions {
+  pacer: PostPacer;
+  /** Sends per device before giving up with an error record (429s, 503s, unknowns). */
+  maxAttempts: number;
+  /** Batches in flight at once; pacing, not this, sets the rate. */
+  concurrency: number;
+  /** Each device once, when its outcome for this run is known; `error` explains an error record. */
+  onRecord: (id: string, record: DeviceRecord, error?: Error) => void;
+}
+
+interface Pending extends RotationJob {
+  attempts: number;
+  notBefore: number;
+  /** Set when an earlier send's outcome is unknown: check before sending again. */
+  unknownSince?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function rotateInBatches(
+  graph: Pick<GraphClient, "batch">,
+  jobs: readonly RotationJob[],
+  o: RotateOptions,
+): Promise<void> {
+  const queue: Pending[] = jobs.map((j) => ({ ...j, attempts: 0, notBefore: 0 }));
+  let inFlight = 0;
+  let stopped: GraphError | Error | undefined;
+  const finished = new Set<Promise<void>>();
+
+  const settle = (job: Pending, record: Omit<DeviceRecord, "token"> & { token?: string }, error?: Error) =>
+    o.onRecord(job.id, { token: job.token, ...record }, error);
+  const retryLater = (job: Pending, delayMs: number, detail: string) => {
+    if (job.attempts < o.maxAttempts) {
+      job.notBefore = Date.now() + delayMs;
+      queue.push(job);
+    } else if (job.unknownSince) {
+      settle(job, { status: "unverified", at: job.unknownSince, detail: job.priorStart ?? "-" });
+    } else {
+      settle(job, { status: "error", at: now(), token: "-", detail });
+    }
+  };
+
+  const sendBatch = async (batch: Pending[]) => {
+    const sentAt = now();
+    let answers;
+    try {
+      answers = await graph.batch(
+        batch.map((j, i) => ({
+          id: String(i),
+          method: "POST" as const,
+          url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
+        })),
+      );
+    } catch (e) {
+      if (isOutcomeUnknown(e)) {
+        for (const j of batch) j.unknownSince ??= sentAt;
+        await recheck(graph, batch, retryLater, settle);
+        return;
+      }
+      const err = e as GraphError;
+      if (err.status === 401 || err.status === 403) stopped ??= err;
+      for (const j of batch) {
+        if (err.status === 429 || err.status === 503) retryLater(j, 1000, err.code ?? "TooManyRequests");
+        else settle(j, { status: "error", at: sentAt, token: "-", detail: err.code ?? "Error" }, err);
+      }
+      return;
+    }
+    const unknown: Pending[] = [];
+    answers.forEach((a, i) => {
+      const job = batch[i]!;
+      if (a.status === 204 || a.status === 200) {
+        settle(job, { status: "requested", at: sentAt });
+      } else if (a.status === 429 || a.status === 503) {
+        const wait = parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** Math.min(job.attempts, 6);
+        if (a.status === 429) o.pacer.throttled(wait, Date.now());
+        retryLater(job, wait, a.status === 429 ? "TooManyRequests" : "ServiceUnavailable");
+      } else if (a.status === 500 || a.status === 502 || a.status === 504) {
+        job.unknownSince ??= sentAt;
+        unknown.push(job);
+      } else if (a.status === 404) {
+        settle(job, { status: "skipped", at: sentAt, detail: "notFound" });
+      } else {
+        const err = graphErrorFromBatchResponse(a, { operation: "rotateBitLockerKeys", deviceId: job.id });
+        if (a.status === 401 || a.status === 403) stopped ??= err;
+        settle(job, { status: "error", at: sentAt, token: "-", detail: err.code ?? String(a.status) }, err);
+      }
+    });
+    if (unknown.length > 0) await recheck(graph, unknown, retryLater, settle);
+  };
+
+  for (;;) {
+    if (stopped) {
+      // Permission or credential trouble: sending more would only fail the same way.
+      for (const j of queue.splice(0)) settle(j, { status: "error", at: now(), token: "-", detail: "NotSent" }, stopped);
+    }
+    if (queue.length === 0 && inFlight === 0) break;
+    const t = Date.now();
+    const ready = queue.filter((j) => j.notBefore <= t);
+    if (ready.length === 0 || inFlight >= o.concurrency) {
+      const soonest = Math.min(...queue.map((j) => j.notBefore));
+      await Promise.race([...finished, sleep(Math.max(10, Math.min(1000, soonest - t)))]);
+      continue;
+    }
+    const { n, waitMs } = o.pacer.next(Math.min(20, ready.length), t);
+    if (waitMs > 0) {
+      await Promise.race([...finished, sleep(waitMs)]);
+      continue;
+    }
+    const batch = ready.slice(0, n);
+    for (const j of batch) {
+      queue.splice(queue.indexOf(j), 1);
+      j.attempts++;
+    }
+    o.pacer.record(batch.length, t);
+    inFlight++;
+    const p: Promise<void> = sendBatch(batch).finally(() => {
+      inFlight--;
+      finished.delete(p);
+    });
+    finished.add(p);
+  }
+}
+
+/**
+ * Devices whose rotation answer was lost: read them, record those where Intune started a
+ * rotation after our send, and queue the rest to be sent again.
+ */
+async function recheck(
+  graph: BatchGraph,
+  jobs: Pending[],
+  retryLater: (job: Pending, delayMs: number, detail: string) => void,
+  settle: (job: Pending, record: Omit<DeviceRecord, "token"> & { token?: string }) => void,
+): Promise<void> {
+  const seen = await lookupDevices(graph, jobs.map((j) => j.id), 1);
+  for (const job of jobs) {
+    const device = seen.get(job.id);
+    if (isDevice(device)) {
+      if (rotationStartedSince(job.priorStart, device)) {
+        settle(job, { status: "requested", at: job.unknownSince! });
+      } else {
+        // Intune did not act on it: sending again is safe, and records its own time.
+        delete job.unknownSince;
+        retryLater(job, 0, "OutcomeUnknown");
+      }
+    } else {
+      // Could not look: keep it unverified so the next run settles it before resending.
+      settle(job, { status: "unverified", at: job.unknownSince!, detail: job.priorStart ?? "-" });
+    }
+  }
+}
+
+/** The job for a device read before the run. */
+export function jobFor(device: ManagedDevice, collection: DeviceCollection, token: string): RotationJob {
+  const prior = latestRotationResult(device)?.startDateTime;
+  return { id: device.id, collection, token, ...(prior ? { priorStart: prior } : {}) };
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
