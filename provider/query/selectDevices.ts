@@ -1,0 +1,64 @@
+// Program side: lists the tenant's managed devices for a fleet, e.g.
+//   const laptops = await selectDevices({ namePattern: "LAPTOP-*", eligibleOnly: true });
+//   new BitLockerKeyRotationFleet("laptops", { managedDeviceIds: laptops.map((d) => d.id), … });
+// Runs in the program process (preview and up alike), reading the same `bitlocker:*` stack
+// config and AZURE_* environment as the provider. One listing per process, however many
+// queries a program makes.
+import * as pulumi from "@pulumi/pulumi";
+import { SETTING_KEYS } from "../auth/settings-keys";
+import { matchesQuery, serverFilter, type DeviceQuery } from "../plan/deviceQuery";
+import type { ManagedDevice } from "../graph/types";
+
+export type { DeviceQuery };
+
+export interface SelectedDevice {
+  id: string;
+  deviceName: string;
+  osVersion: string;
+  joinType: string;
+  managementAgent: string;
+  lastSyncDateTime: string;
+}
+
+const FIELDS = ["id", "deviceName", "operatingSystem", "osVersion", "isEncrypted", "joinType", "managementAgent", "azureADDeviceId", "skuFamily", "lastSyncDateTime"];
+const listings = new Map<string, Promise<ManagedDevice[]>>();
+
+export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDevice[]> {
+  const filter = serverFilter(query);
+  const key = JSON.stringify(filter ?? null);
+  let listing = listings.get(key);
+  if (!listing) {
+    listing = listAll(filter);
+    listings.set(key, listing);
+  }
+  const now = new Date();
+  return (await listing)
+    .filter((d) => matchesQuery(d, query, now))
+    .map((d) => ({
+      id: d.id,
+      deviceName: d.deviceName,
+      osVersion: d.osVersion,
+      joinType: d.joinType,
+      managementAgent: d.managementAgent,
+      lastSyncDateTime: d.lastSyncDateTime,
+    }))
+    .sort((a, b) => a.deviceName.localeCompare(b.deviceName));
+}
+
+async function listAll(filter: { property: string; value: string } | undefined): Promise<ManagedDevice[]> {
+  // Loaded on first use: programs that never select devices do not load the client.
+  const { resolveSettings } = require("../auth/settings") as typeof import("../auth/settings");
+  const { GraphClient } = require("../graph/client") as typeof import("../graph/client");
+  const config: Record<string, string | undefined> = {};
+  // Read raw values: these are credentials for this process only, never resource inputs.
+  for (const k of Object.values(SETTING_KEYS)) config[k.config] = pulumi.runtime.getConfig(k.config);
+  const settings = resolveSettings(config, process.env);
+  const client = new GraphClient({ settings });
+  try {
+    const out: ManagedDevice[] = [];
+    for await (const d of client.listManagedDevices({ select: FIELDS, pageSize: 1000, ...(filter ? { filter } : {}) })) out.push(d);
+    return out;
+  } finally {
+    await client.close();
+  }
+}
