@@ -1,0 +1,379 @@
+// Settings: Pulumi stack config (`bitlocker:*`) wins over the environment (`AZURE_*`,
+// `BITLOCKER_*`), key by key. Pure: the caller passes both maps, nothing is read from disk.
+import { inspect } from "node:util";
+import { CLOUDS, CLOUD_NAMES, isCloudName, isKnownAuthorityHost, scopeFor } from "../graph/clouds";
+import type { CloudName } from "../graph/types";
+import { checkOrigin } from "./endpoint-url";
+import { SettingsError, type SettingSource } from "./settings-error";
+import { SETTING_KEYS, SETTING_NAMES, type SettingName } from "./settings-keys";
+
+export { SettingsError, type SettingSource } from "./settings-error";
+export { SETTING_KEYS, type SettingName } from "./settings-keys";
+
+/** A credential this package can build. */
+export type CredentialKind =
+  | "clientSecret"
+  | "clientCertificate"
+  | "workloadIdentity"
+  | "managedIdentity"
+  | "azureCli"
+  | "default";
+
+/** What a user may ask for: a kind, or `auto` (pick from what is present). */
+export type CredentialChoice = "auto" | CredentialKind;
+
+const CREDENTIAL_CHOICES: readonly CredentialChoice[] = [
+  "auto",
+  "clientSecret",
+  "clientCertificate",
+  "workloadIdentity",
+  "managedIdentity",
+  "azureCli",
+  "default",
+];
+
+/** What each credential kind cannot do without. */
+const REQUIRED_BY_KIND: Readonly<Record<CredentialKind, readonly SettingName[]>> = {
+  clientSecret: ["tenantId", "clientId", "clientSecret"],
+  clientCertificate: ["tenantId", "clientId", "clientCertificatePath"],
+  workloadIdentity: ["tenantId", "clientId", "federatedTokenFile"],
+  managedIdentity: [],
+  azureCli: [],
+  default: [],
+};
+
+export interface Settings {
+  cloud: CloudName;
+  /** Graph origin, no trailing slash (the cloud's, or `graphEndpoint`). */
+  graphBaseUrl: string;
+  /** `${graphBaseUrl}/.default`. */
+  scope: string;
+  /** Entra ID authority origin (the cloud's, or `authorityHost`). */
+  authorityHost: string;
+  /** True when the authority is not a Microsoft one (MSAL must not ask Microsoft about it). */
+  disableInstanceDiscovery: boolean;
+  /** The credential that will be built (never "auto"). */
+  credential: CredentialKind;
+  /** What was asked for. */
+  credentialChoice: CredentialChoice;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientCertificatePath?: string;
+  clientCertificatePassword?: string;
+  federatedTokenFile?: string;
+  /** Retries per request after the first attempt. */
+  maxRetries: number;
+  /** Total time one request may spend, retries and waits included. */
+  retryBudgetSeconds: number;
+  /** Time one attempt may wait for response headers, and between body chunks. */
+  requestTimeoutSeconds: number;
+  /** Share (0–1] of Intune's POST limit (200 per 20 s per app) this program may use. */
+  postShareOfLimit: number;
+  /** Upper bound on concurrent connections to Graph. */
+  maxConnections: number;
+  /** Where each value came from. */
+  sources: Partial<Record<SettingName, SettingSource>>;
+}
+
+export const DEFAULT_TUNING = {
+  maxRetries: 5,
+  retryBudgetSeconds: 180,
+  requestTimeoutSeconds: 30,
+  postShareOfLimit: 0.8,
+  maxConnections: 16,
+} as const;
+
+type Raw = { value: string; source: "config" | "env" };
+type Env = Record<string, string | undefined>;
+
+/** Config first, then env; blank values count as unset (CI often exports empty variables). */
+function pick(name: SettingName, config: Env, env: Env): Raw | undefined {
+  const keys = SETTING_KEYS[name];
+  const fromConfig = config[keys.config]?.trim();
+  if (fromConfig) return { value: fromConfig, source: "config" };
+  const fromEnv = env[keys.env]?.trim();
+  if (fromEnv) return { value: fromEnv, source: "env" };
+  return undefined;
+}
+
+/** Quotes a value for an error message unless it is secret. */
+function shown(name: SettingName, value: string): string {
+  if (SETTING_KEYS[name].secret) return "";
+  const short = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return `; got ${JSON.stringify(short)}`;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** Multi-tenant aliases: app-only tokens need one specific tenant. */
+const TENANT_ALIASES = new Set(["common", "organizations", "consumers"]);
+
+function parseNumber(
+  name: SettingName,
+  raw: Raw | undefined,
+  fallback: number,
+  rule: { min: number; max: number; integer: boolean; minExclusive?: boolean },
+): number {
+  if (!raw) return fallback;
+  const n = Number(raw.value);
+  const tooLow = rule.minExclusive ? n <= rule.min : n < rule.min;
+  if (!Number.isFinite(n) || tooLow || n > rule.max || (rule.integer && !Number.isInteger(n))) {
+    const kind = rule.integer ? "an integer" : "a number";
+    const lower = rule.minExclusive ? `greater than ${rule.min}` : `at least ${rule.min}`;
+    throw new SettingsError(
+      name,
+      raw.source,
+      `must be ${kind} ${lower} and at most ${rule.max}${shown(name, raw.value)}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Resolves settings from Pulumi stack config and the environment. Throws `SettingsError`
+ * naming the offending key (never a secret value).
+ */
+export function resolveSettings(config: Env, env: Env): Settings {
+  const raw = Object.fromEntries(SETTING_NAMES.map((n) => [n, pick(n, config, env)])) as Record<
+    SettingName,
+    Raw | undefined
+  >;
+  const sources: Partial<Record<SettingName, SettingSource>> = {};
+  for (const name of SETTING_NAMES) {
+    const r = raw[name];
+    if (r) sources[name] = r.source;
+  }
+
+  // Cloud, then the endpoints it implies unless overridden.
+  let cloud: CloudName = "global";
+  if (raw.cloud) {
+    const value = raw.cloud.value.toLowerCase();
+    if (!isCloudName(value)) {
+      throw new SettingsError(
+        "cloud",
+        raw.cloud.source,
+        `must be one of ${CLOUD_NAMES.join(", ")}${shown("cloud", raw.cloud.value)}`,
+      );
+    }
+    cloud = value;
+  } else {
+    sources.cloud = "default";
+  }
+  const endpoints = CLOUDS[cloud];
+
+  let graphBaseUrl = endpoints.graphBaseUrl;
+  let scope = endpoints.scope;
+  if (raw.graphEndpoint) {
+    const check = checkOrigin(raw.graphEndpoint.value, true);
+    if (!check.ok) {
+      throw new SettingsError(
+        "graphEndpoint",
+        raw.graphEndpoint.source,
+        `${check.problem}${shown("graphEndpoint", raw.graphEndpoint.value)}`,
+      );
+    }
+    graphBaseUrl = check.origin;
+    scope = scopeFor(check.origin);
+  } else {
+    sources.graphEndpoint = "default";
+  }
+
+  let authorityHost = endpoints.authorityHost;
+  if (raw.authorityHost) {
+    const check = checkOrigin(raw.authorityHost.value, false);
+    if (!check.ok) {
+      throw new SettingsError(
+        "authorityHost",
+        raw.authorityHost.source,
+        `${check.problem}${shown("authorityHost", raw.authorityHost.value)}`,
+      );
+    }
+    authorityHost = check.origin;
+  } else {
+    sources.authorityHost = "default";
+  }
+
+  // Identity.
+  if (raw.tenantId) {
+    const v = raw.tenantId.value;
+    if (TENANT_ALIASES.has(v.toLowerCase())) {
+      throw new SettingsError(
+        "tenantId",
+        raw.tenantId.source,
+        `must name one tenant (its GUID or a verified domain), not "${v}": app-only tokens are issued per tenant`,
+      );
+    }
+    if (!GUID.test(v) && !DOMAIN.test(v)) {
+      throw new SettingsError(
+        "tenantId",
+        raw.tenantId.source,
+        `must be a tenant GUID or a domain such as contoso.onmicrosoft.com${shown("tenantId", v)}`,
+      );
+    }
+  }
+  if (raw.clientId && !GUID.test(raw.clientId.value)) {
+    throw new SettingsError(
+      "clientId",
+      raw.clientId.source,
+      `must be the application (client) GUID${shown("clientId", raw.clientId.value)}`,
+    );
+  }
+
+  let credentialChoice: CredentialChoice = "auto";
+  if (raw.credential) {
+    const match = CREDENTIAL_CHOICES.find(
+      (c) => c.toLowerCase() === raw.credential!.value.toLowerCase(),
+    );
+    if (!match) {
+      throw new SettingsError(
+        "credential",
+        raw.credential.source,
+        `must be one of ${CREDENTIAL_CHOICES.join(", ")}${shown("credential", raw.credential.value)}`,
+      );
+    }
+    credentialChoice = match;
+  } else {
+    sources.credential = "default";
+  }
+  const credential: CredentialKind =
+    credentialChoice !== "auto"
+      ? credentialChoice
+      : raw.clientSecret
+        ? "clientSecret"
+        : raw.clientCertificatePath
+          ? "clientCertificate"
+          : raw.federatedTokenFile
+            ? "workloadIdentity"
+            : "default";
+  for (const needed of REQUIRED_BY_KIND[credential]) {
+    if (!raw[needed]) {
+      const why = credentialChoice === "auto" ? `${credential} (picked by auto)` : credential;
+      throw new SettingsError(needed, undefined, `is required by the ${why} credential`);
+    }
+  }
+
+  const tuning = {
+    maxRetries: parseNumber("maxRetries", raw.maxRetries, DEFAULT_TUNING.maxRetries, {
+      min: 0,
+      max: 20,
+      integer: true,
+    }),
+    retryBudgetSeconds: parseNumber(
+      "retryBudgetSeconds",
+      raw.retryBudgetSeconds,
+      DEFAULT_TUNING.retryBudgetSeconds,
+      { min: 0, max: 3600, integer: false, minExclusive: true },
+    ),
+    requestTimeoutSeconds: parseNumber(
+      "requestTimeoutSeconds",
+      raw.requestTimeoutSeconds,
+      DEFAULT_TUNING.requestTimeoutSeconds,
+      { min: 0, max: 600, integer: false, minExclusive: true },
+    ),
+    postShareOfLimit: parseNumber(
+      "postShareOfLimit",
+      raw.postShareOfLimit,
+      DEFAULT_TUNING.postShareOfLimit,
+      { min: 0, max: 1, integer: false, minExclusive: true },
+    ),
+    maxConnections: parseNumber(
+      "maxConnections",
+      raw.maxConnections,
+      DEFAULT_TUNING.maxConnections,
+      { min: 1, max: 256, integer: true },
+    ),
+  };
+
+  const settings: Settings = {
+    cloud,
+    graphBaseUrl,
+    scope,
+    authorityHost,
+    disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost),
+    credential,
+    credentialChoice,
+    ...optional("tenantId", raw.tenantId),
+    ...optional("clientId", raw.clientId),
+    ...optional("clientSecret", raw.clientSecret),
+    ...optional("clientCertificatePath", raw.clientCertificatePath),
+    ...optional("clientCertificatePassword", raw.clientCertificatePassword),
+    ...optional("federatedTokenFile", raw.federatedTokenFile),
+    ...tuning,
+    sources,
+  };
+  return redactWhenPrinted(settings);
+}
+
+function optional<K extends SettingName>(name: K, raw: Raw | undefined): { [P in K]?: string } {
+  return raw ? ({ [name]: raw.value } as { [P in K]?: string }) : {};
+}
+
+/** The settings as name → printable value (secrets redacted), with where each came from. */
+export function settingsSummary(settings: Settings): Record<string, string> {
+  const source = (name: SettingName): string => {
+    const s = settings.sources[name];
+    if (s === "config") return ` (config ${SETTING_KEYS[name].config})`;
+    if (s === "env") return ` (env ${SETTING_KEYS[name].env})`;
+    return " (default)";
+  };
+  const secret = (name: SettingName, v: string | undefined) =>
+    v === undefined ? undefined : `<redacted>${source(name)}`;
+  const plain = (name: SettingName, v: string | number | undefined) =>
+    v === undefined ? undefined : `${v}${source(name)}`;
+  const entries: [string, string | undefined][] = [
+    ["cloud", plain("cloud", settings.cloud)],
+    ["graphEndpoint", plain("graphEndpoint", settings.graphBaseUrl)],
+    ["scope", settings.scope],
+    ["authorityHost", plain("authorityHost", settings.authorityHost)],
+    ["disableInstanceDiscovery", String(settings.disableInstanceDiscovery)],
+    ["credential", describeCredential(settings, source("credential"))],
+    ["tenantId", plain("tenantId", settings.tenantId)],
+    ["clientId", plain("clientId", settings.clientId)],
+    ["clientSecret", secret("clientSecret", settings.clientSecret)],
+    ["clientCertificatePath", plain("clientCertificatePath", settings.clientCertificatePath)],
+    [
+      "clientCertificatePassword",
+      secret("clientCertificatePassword", settings.clientCertificatePassword),
+    ],
+    ["federatedTokenFile", plain("federatedTokenFile", settings.federatedTokenFile)],
+    ["maxRetries", plain("maxRetries", settings.maxRetries)],
+    ["retryBudgetSeconds", plain("retryBudgetSeconds", settings.retryBudgetSeconds)],
+    ["requestTimeoutSeconds", plain("requestTimeoutSeconds", settings.requestTimeoutSeconds)],
+    ["postShareOfLimit", plain("postShareOfLimit", settings.postShareOfLimit)],
+    ["maxConnections", plain("maxConnections", settings.maxConnections)],
+  ];
+  return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** `clientSecret (auto)`, or `clientCertificate (config bitlocker:credential)`. */
+function describeCredential(settings: Settings, source: string): string {
+  if (settings.credentialChoice !== "auto") return `${settings.credential}${source}`;
+  return settings.sources.credential === "default"
+    ? `${settings.credential} (auto)`
+    : `${settings.credential} (auto, ${source.slice(2)}`;
+}
+
+/** Multi-line description, safe to print: secrets are redacted, sources are named. */
+export function describeSettings(settings: Settings): string {
+  return Object.entries(settingsSummary(settings))
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\n");
+}
+
+/**
+ * Makes `JSON.stringify(settings)`, `console.log(settings)` and `util.inspect` print the
+ * redacted summary, so a stray log line cannot leak the secret. Non-enumerable: the
+ * object still compares and spreads as plain data.
+ */
+function redactWhenPrinted(settings: Settings): Settings {
+  Object.defineProperty(settings, "toJSON", {
+    value: () => settingsSummary(settings),
+    enumerable: false,
+  });
+  Object.defineProperty(settings, inspect.custom, {
+    value: () => settingsSummary(settings),
+    enumerable: false,
+  });
+  return settings;
+}

@@ -1,0 +1,121 @@
+// What a person should do about a Graph failure, per class of status. The 403 hint names
+// the permission Graph says is missing rather than guessing one.
+
+/** The operations this client performs (used for hints and messages). */
+export type GraphOperation =
+  "getManagedDevice" | "listManagedDevices" | "rotateBitLockerKeys" | "listRecoveryKeys" | "batch";
+
+export interface Hint {
+  /** What happened, in a few words ("the app lacks a permission"). */
+  summary: string;
+  /** What to do, as a sentence; empty when there is nothing to do but read the summary. */
+  action: string;
+}
+
+export interface HintInput {
+  status: number;
+  code: string;
+  graphMessage: string;
+  operation: GraphOperation | undefined;
+  deviceId: string | undefined;
+  retryAfterSeconds: number | undefined;
+}
+
+/** The least-privileged permission first: the one we suggest when Graph lists several. */
+const PERMISSION_PREFERENCE = [
+  "BitlockerKey.ReadBasic.All",
+  "DeviceManagementManagedDevices.Read.All",
+  "DeviceManagementManagedDevices.ReadWrite.All",
+  "DeviceManagementManagedDevices.PrivilegedOperations.All",
+  "DeviceManagementConfiguration.ReadWrite.All",
+];
+
+/** The documented permission per operation, for a 403 whose message names none. */
+const PERMISSION_BY_OPERATION: Readonly<Record<GraphOperation, string | undefined>> = {
+  getManagedDevice: "DeviceManagementManagedDevices.Read.All",
+  listManagedDevices: "DeviceManagementManagedDevices.Read.All",
+  rotateBitLockerKeys: "DeviceManagementManagedDevices.ReadWrite.All",
+  listRecoveryKeys: "BitlockerKey.ReadBasic.All",
+  batch: undefined,
+};
+
+/**
+ * Permissions Graph says it wants, in its order. Intune: "Application must have one of the
+ * following scopes: A, B"; other workloads: "API requires one of 'A, B'".
+ */
+export function permissionsNamedIn(message: string): string[] {
+  const listed =
+    /one of the following scopes:\s*([\w.,\s]+)/i.exec(message)?.[1] ??
+    /requires one of '([^']+)'/i.exec(message)?.[1];
+  if (!listed) return [];
+  return listed
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => /^[A-Za-z]+(\.[A-Za-z]+)+$/.test(s));
+}
+
+/** The permission to grant: least-privileged of those Graph named, else the documented one. */
+export function permissionToGrant(
+  message: string,
+  operation: GraphOperation | undefined,
+  code: string,
+): string | undefined {
+  const named = permissionsNamedIn(message);
+  if (named.length > 0) {
+    return PERMISSION_PREFERENCE.find((p) => named.includes(p)) ?? named[0];
+  }
+  if (code === "authorization_error") return "BitlockerKey.ReadBasic.All";
+  return operation ? PERMISSION_BY_OPERATION[operation] : undefined;
+}
+
+export function hintFor(input: HintInput): Hint {
+  const { status, operation } = input;
+  if (status === 401) {
+    return {
+      summary: "the access token was rejected",
+      action:
+        "Check that bitlocker:tenantId is the tenant that owns the devices, that bitlocker:cloud matches it, and that the app's credential is valid",
+    };
+  }
+  if (status === 403) {
+    const permission = permissionToGrant(input.graphMessage, operation, input.code);
+    return {
+      summary: "the app lacks a permission",
+      action: permission
+        ? `Grant ${permission} (application) and admin-consent it`
+        : "Grant the application permission the request needs and admin-consent it",
+    };
+  }
+  if (status === 404) {
+    return input.deviceId
+      ? { summary: "the device does not exist in this tenant (deleted or wrong id)", action: "" }
+      : { summary: "the resource was not found", action: "" };
+  }
+  if (status === 400) {
+    return operation === "rotateBitLockerKeys"
+      ? {
+          summary: "Graph refused the request",
+          action:
+            "The device may not support BitLocker key rotation (not Windows, not enrolled, unsupported edition) or the request was malformed",
+        }
+      : { summary: "Graph refused the request as malformed", action: "" };
+  }
+  if (status === 429) {
+    const wait =
+      input.retryAfterSeconds !== undefined
+        ? ` (Graph asked to wait ${input.retryAfterSeconds} s)`
+        : "";
+    return {
+      summary: `throttled by Graph and the retry budget is exhausted${wait}`,
+      action:
+        "Lower the concurrency or bitlocker:postShareOfLimit, raise bitlocker:retryBudgetSeconds, or run again later",
+    };
+  }
+  if (status >= 500) {
+    return {
+      summary: "Graph is having service trouble",
+      action: "Re-running is safe",
+    };
+  }
+  return { summary: "Graph refused the request", action: "" };
+}

@@ -1,0 +1,48 @@
+// The Graph client: endpoints per cloud, errors, retry, paging and batching.
+export {
+  GraphClient,
+  type GraphClientOptions,
+  type GetManagedDeviceOptions,
+  type ListManagedDevicesOptions,
+  type RotationRequest,
+} from "./client";
+export {
+  GraphError,
+  OutcomeUnknownError,
+  AuthenticationError,
+  parseGraphError,
+  networkError,
+  type ErrorContext,
+  type GraphOperation,
+  type ResponseHeaders,
+} from "./errors";
+export { hintFor, permissionsNamedIn, permissionToGrant } from "./error-hints";
+export {
+  CLOUDS,
+  CLOUD_NAMES,
+  isCloudName,
+  isKnownAuthorityHost,
+  scopeFor,
+  type CloudEndpoints,
+} from "./clouds";
+export {
+  MAX_BATCH_SIZE,
+  graphErrorFromBatchResponse,
+  isIdempotentBatch,
+  validateBatch,
+} from "./batch";
+export {
+  decideRetry,
+  backoffMs,
+  DEFAULT_RETRY_CONFIG,
+  type RetryConfig,
+  type RetryDecision,
+  type AttemptFailure,
+} from "./retry-policy";
+export { parseRetryAfterMs } from "./retry-after";
+export { isGuid, assertGuid, devicePath } from "./ids";
+export { odataLiteral, eqFilter, queryString, type EqFilter } from "./odata";
+export { nextLinkPath } from "./paging";
+export type { GraphStats, RequestEvent } from "./request-context";
+export { userAgent, PACKAGE_NAME, PACKAGE_VERSION } from "./user-agent";
+export * from "./types";
