@@ -38,7 +38,7 @@ describe("auth: resolveSettings", () => {
     assert.equal(s.maxRetries, 5);
     assert.equal(s.retryBudgetSeconds, 180);
     assert.equal(s.requestTimeoutSeconds, 30);
-    assert.equal(s.postShareOfLimit, 0.8);
+    assert.equal(s.postShareOfLimit, 0.97);
     assert.equal(s.maxConnections, 16);
   });
 
