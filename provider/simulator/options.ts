@@ -1,0 +1,62 @@
+// Options of startSimulatedTenant, with their defaults.
+import type { DeviceInput } from "./devices";
+import type { AppRegistrationInput } from "./entra/apps";
+import type { FaultRuleInput } from "./faults";
+import type { FleetOptions } from "./fleet";
+import type { GraphSettings } from "./graph/context";
+import type { ThrottleLimits } from "./throttle";
+
+export interface SimulatedTenantOptions {
+  /** Loopback address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Where the CA lives (default <cwd>/.sim): created if missing, reused if present. */
+  caDir?: string;
+  /** Seed of every generated id, name and random draw (default 1). */
+  seed?: string | number;
+  /** Default: a GUID drawn from the seed. */
+  tenantId?: string;
+  /** The app registered at start; by default it holds every role. */
+  defaultApp?: Omit<AppRegistrationInput, "certificatePem" | "federatedCredentials">;
+  /** More apps to register at start. */
+  apps?: AppRegistrationInput[];
+  /** Generated devices (default 20 devices of the default mix); false for none. */
+  fleet?: FleetOptions | false;
+  /** Explicit devices, added after the generated ones. */
+  devices?: DeviceInput[];
+  /** From a rotation request to the device's check-in (default 5000 ms); null = only on checkIn(). */
+  checkInDelayMs?: number | null;
+  /** Access-token lifetime in seconds (default 3599, as Entra's expires_in). */
+  tokenLifetimeSeconds?: number;
+  /** Scales the throttle windows and counts together (0.1 → 20 writes per 2 s per app). */
+  timeScale?: number;
+  /** Intune's limits (default), other limits (scaled by timeScale too), or false for none. */
+  throttle?: boolean | Partial<ThrottleLimits>;
+  /** Added to every Entra/Graph request before it is handled (default 0). */
+  latencyMs?: number;
+  managedDevicesPageSize?: number;
+  recoveryKeysPageSize?: number;
+  coManagedUnderManagedDevices?: GraphSettings["coManagedUnderManagedDevices"];
+  /** Fault rules active from the start. */
+  faults?: FaultRuleInput[];
+  /** Request-log entries kept (oldest dropped first; default 200000). */
+  logLimit?: number;
+  /** Recovery keys Entra keeps per device (default 200). */
+  keyCap?: number;
+  /** errorCode a rotation reports when the device is at the key cap. */
+  keyCapErrorCode?: number;
+}
+
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 0,
+  seed: 1 as string | number,
+  checkInDelayMs: 5000,
+  tokenLifetimeSeconds: 3599,
+  timeScale: 1,
+  latencyMs: 0,
+  managedDevicesPageSize: 1000,
+  recoveryKeysPageSize: 100,
+  keyCap: 200,
+};
