@@ -29,9 +29,9 @@ export interface SimulatedTenantOptions {
   checkInDelayMs?: number | null;
   /** Access-token lifetime in seconds (default 3599, as Entra's expires_in). */
   tokenLifetimeSeconds?: number;
-  /** Scales the throttle windows and counts together (0.1 → 20 writes per 2 s per app). */
+  /** Runs the throttle's clock faster: 0.1 → 200 writes per 2 s per app (10× Intune's rate). */
   timeScale?: number;
-  /** Intune's limits (default), other limits (scaled by timeScale too), or false for none. */
+  /** Intune's limits (default), other counts (their window scaled by timeScale), or false for none. */
   throttle?: boolean | Partial<ThrottleLimits>;
   /** Added to every Entra/Graph request before it is handled (default 0). */
   latencyMs?: number;

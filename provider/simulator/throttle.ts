@@ -19,21 +19,15 @@ export const INTUNE_LIMITS: Readonly<ThrottleLimits> = {
 };
 
 /**
- * Shrinks window and counts together, keeping the rate: 0.1 → 20 writes per 2 s per app.
- * Tests see the limit (and the end of a throttle) ten times sooner.
+ * Runs the throttle's clock faster: 0.1 → the same 200 writes per app, per 2 s instead of
+ * 20 s. Benchmarks and tests then reach (and leave) Intune's limits ten times sooner, and a
+ * client paced for the limit (told the scaled window) runs ten times faster.
  */
 export function scaleLimits(
   timeScale: number,
   base: ThrottleLimits = INTUNE_LIMITS,
 ): ThrottleLimits {
-  const scale = (n: number): number => Math.max(1, Math.round(n * timeScale));
-  return {
-    windowMs: base.windowMs * timeScale,
-    appWrites: scale(base.appWrites),
-    tenantWrites: scale(base.tenantWrites),
-    appAll: scale(base.appAll),
-    tenantAll: scale(base.tenantAll),
-  };
+  return { ...base, windowMs: base.windowMs * timeScale };
 }
 
 export type ThrottleDecision =

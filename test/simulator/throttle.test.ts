@@ -64,16 +64,16 @@ describe("simulator: throttling", () => {
       assert.ok(d.throttled && d.limit === "tenantWrites");
     });
 
-    it("timeScale shrinks window and counts together: 0.1 → 20 writes per 2 s", () => {
+    it("timeScale runs the clock faster: 0.1 → 200 writes per 2 s", () => {
       const s = scaleLimits(0.1);
       assert.deepEqual(s, {
         windowMs: 2000,
-        appWrites: 20,
-        tenantWrites: 40,
-        appAll: 200,
-        tenantAll: 400,
+        appWrites: 200,
+        tenantWrites: 400,
+        appAll: 2000,
+        tenantAll: 4000,
       });
-      assert.equal(INTUNE_LIMITS.appWrites / INTUNE_LIMITS.windowMs, s.appWrites / s.windowMs);
+      assert.equal((INTUNE_LIMITS.appWrites / INTUNE_LIMITS.windowMs) * 10, s.appWrites / s.windowMs);
     });
   });
 
@@ -82,7 +82,13 @@ describe("simulator: throttling", () => {
     let token: string;
 
     before(async () => {
-      tenant = await startTenant({ fleet: { size: 40 }, timeScale: 0.1, checkInDelayMs: null });
+      // 20 writes per app per 2 s: small counts so the 21st request is reached quickly.
+      tenant = await startTenant({
+        fleet: { size: 40 },
+        timeScale: 0.1,
+        throttle: { appWrites: 20, tenantWrites: 40, appAll: 200, tenantAll: 400 },
+        checkInDelayMs: null,
+      });
       token = await getToken(tenant);
     });
     after(() => tenant?.close());
