@@ -39,10 +39,14 @@ export function engineContext(): EngineContext {
   if (!context) {
     // Loaded on first use so that check/diff (which never call Graph) stay fast.
     const { resolveSettings } = require("../auth/settings") as typeof import("../auth/settings");
-    const { createCredential } = require("../auth/credential") as typeof import("../auth/credential");
+    const { createCredential } =
+      require("../auth/credential") as typeof import("../auth/credential");
     const { GraphClient } = require("../graph/client") as typeof import("../graph/client");
     const settings = resolveSettings(stackConfig, process.env);
-    context = { settings, graph: new GraphClient({ settings, credential: createCredential(settings) }) };
+    context = {
+      settings,
+      graph: new GraphClient({ settings, credential: createCredential(settings) }),
+    };
   }
   return context;
 }

@@ -1,6 +1,12 @@
 // What the engine needs from Microsoft Graph, and nothing more. The GraphClient implements
 // it over HTTPS; keeping the port narrow shows exactly which calls each operation makes.
-import type { BatchRequest, BatchResponse, DeviceCollection, ManagedDevice, RecoveryKeyInfo } from "../graph/types";
+import type {
+  BatchRequest,
+  BatchResponse,
+  DeviceCollection,
+  ManagedDevice,
+  RecoveryKeyInfo,
+} from "../graph/types";
 
 export interface RotationReceipt {
   requestId?: string;

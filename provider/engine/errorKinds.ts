@@ -1,7 +1,9 @@
 // Recognises the Graph client's error classes without importing its internals everywhere.
 
 /** The POST may or may not have reached Intune: look at the device before sending again. */
-export function isOutcomeUnknown(e: unknown): e is Error & { clientRequestId?: string; requestId?: string } {
+export function isOutcomeUnknown(
+  e: unknown,
+): e is Error & { clientRequestId?: string; requestId?: string } {
   return e instanceof Error && e.name === "OutcomeUnknownError";
 }
 

@@ -7,7 +7,14 @@ import type { GraphError } from "../graph";
 import { rotationStartedSince } from "../plan/actionResult";
 import { chooseCollection } from "../plan/collection";
 import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
-import { countStatuses, diffFleet, planFleet, stateAfterRun, type FleetPlan, type FleetState } from "../plan/fleet/plan";
+import {
+  countStatuses,
+  diffFleet,
+  planFleet,
+  stateAfterRun,
+  type FleetPlan,
+  type FleetState,
+} from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
 import { unmetPrerequisites } from "../plan/prerequisites";
 import { engineContext } from "./context";
@@ -56,7 +63,15 @@ export async function read(id: string, props: Props) {
   const devices = { ...olds.devices };
   for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
   const { __provider: _p, ...rest } = olds;
-  return { id, props: { ...rest, devices, counts: countStatuses(devices), lastCheckedAt: new Date().toISOString() } };
+  return {
+    id,
+    props: {
+      ...rest,
+      devices,
+      counts: countStatuses(devices),
+      lastCheckedAt: new Date().toISOString(),
+    },
+  };
 }
 
 /** Forgetting a fleet sends nothing: a rotation cannot be undone. */
@@ -69,7 +84,11 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   const results = new Map<string, DeviceRecord>();
   const errors = new Map<string, Error>();
   for (const deviceId of plan.adopt) {
-    results.set(deviceId, { status: "adopted", at, token: tokenHash(desiredToken(news, deviceId)) });
+    results.set(deviceId, {
+      status: "adopted",
+      at,
+      token: tokenHash(desiredToken(news, deviceId)),
+    });
   }
   const toRead = [...plan.rotate, ...plan.settle];
   if (toRead.length > 0) {
@@ -77,7 +96,9 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     const progress = new FleetProgress(label, toRead.length);
     const jobs = await prepare(graph, olds, news, plan, results, errors, progress);
     if (jobs.length > 0) {
-      log(`fleet ${label}: rotating ${jobs.length} device(s) at up to ${(INTUNE_POST_LIMIT * settings.postShareOfLimit / INTUNE_WINDOW_SECONDS).toFixed(1)}/s`);
+      log(
+        `fleet ${label}: rotating ${jobs.length} device(s) at up to ${((INTUNE_POST_LIMIT * settings.postShareOfLimit) / INTUNE_WINDOW_SECONDS).toFixed(1)}/s`,
+      );
       const pacer = new PostPacer({
         limit: INTUNE_POST_LIMIT,
         windowMs: windowSeconds() * 1000,
@@ -100,7 +121,10 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   const state = stateAfterRun(olds, news, plan, results, at, formatRecord);
   const failed = [...results].filter(([, r]) => r.status === "error" || r.status === "unverified");
   if (failed.length > 0) {
-    throw new RecordedFailure(failureMessage(label, state, failed, errors), id, { ...state, __provider: news.__provider });
+    throw new RecordedFailure(failureMessage(label, state, failed, errors), id, {
+      ...state,
+      __provider: news.__provider,
+    });
   }
   return state;
 }
@@ -131,7 +155,12 @@ async function prepare(
     }
     if (!isDevice(found)) {
       errors.set(deviceId, found.error);
-      record({ status: "error", at, token: "-", detail: (found.error as GraphError).code ?? "Error" });
+      record({
+        status: "error",
+        at,
+        token: "-",
+        detail: (found.error as GraphError).code ?? "Error",
+      });
       continue;
     }
     if (settle.has(deviceId)) {
@@ -163,7 +192,10 @@ async function waitForOutcomes(
   const followed = () =>
     new Map(
       [...results].filter(
-        ([, r]) => r.status === "requested" || r.status === "pending" || (r.status === "done" && news.waitFor === "escrowed"),
+        ([, r]) =>
+          r.status === "requested" ||
+          r.status === "pending" ||
+          (r.status === "done" && news.waitFor === "escrowed"),
       ),
     );
   for (;;) {
@@ -180,14 +212,22 @@ async function waitForOutcomes(
     if (update.escrowHint) return log(update.escrowHint);
     if (followed().size === 0) return;
     if (Date.now() + news.pollIntervalSeconds * 1000 > deadline) {
-      for (const [deviceId, r] of followed()) if (r.status === "requested") results.set(deviceId, { ...r, status: "pending" });
-      return log(`${followed().size} device(s) not ${news.waitFor} within ${news.waitTimeoutSeconds}s; run \`pulumi refresh\` to follow them`);
+      for (const [deviceId, r] of followed())
+        if (r.status === "requested") results.set(deviceId, { ...r, status: "pending" });
+      return log(
+        `${followed().size} device(s) not ${news.waitFor} within ${news.waitTimeoutSeconds}s; run \`pulumi refresh\` to follow them`,
+      );
     }
     await new Promise((r) => setTimeout(r, news.pollIntervalSeconds * 1000));
   }
 }
 
-function failureMessage(label: string, state: FleetState, failed: [string, DeviceRecord][], errors: Map<string, Error>): string {
+function failureMessage(
+  label: string,
+  state: FleetState,
+  failed: [string, DeviceRecord][],
+  errors: Map<string, Error>,
+): string {
   const run = state.lastRun!;
   const lines = [
     `fleet ${label}: ${run.rotated} rotation(s) requested and recorded, ${run.skipped} skipped, ${failed.length} not rotated. ` +
@@ -200,8 +240,13 @@ function failureMessage(label: string, state: FleetState, failed: [string, Devic
   }
   for (const [code, ids] of byCode) {
     const example = errors.get(ids[0]!);
-    const what = code === "unverified" ? "answer lost; the next run checks each device before sending again" : example?.message ?? code;
-    lines.push(`  ${ids.length} × ${code}: ${what}${ids.length > 1 ? ` (devices: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})` : ""}`);
+    const what =
+      code === "unverified"
+        ? "answer lost; the next run checks each device before sending again"
+        : (example?.message ?? code);
+    lines.push(
+      `  ${ids.length} × ${code}: ${what}${ids.length > 1 ? ` (devices: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})` : ""}`,
+    );
   }
   return lines.join("\n");
 }
@@ -213,7 +258,8 @@ function describePlan(label: string, plan: FleetPlan): void {
     plan.adopt.length ? `adopt ${plan.adopt.length} without rotating` : "",
     plan.forget.length ? `forget ${plan.forget.length}` : "",
   ].filter(Boolean);
-  if (parts.length > 0) log(`fleet ${label}: ${parts.join("; ")}; ${plan.unchanged.length} unchanged`);
+  if (parts.length > 0)
+    log(`fleet ${label}: ${parts.join("; ")}; ${plan.unchanged.length} unchanged`);
 }
 
 function sample(ids: string[]): string {

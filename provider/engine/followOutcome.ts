@@ -74,7 +74,10 @@ export async function followOutcome(
       };
     }
     // A missing escrow permission will not grant itself: stop waiting and say so.
-    if (isSettled(outcome, options.waitFor) || outcome.hint?.includes("BitlockerKey.ReadBasic.All")) {
+    if (
+      isSettled(outcome, options.waitFor) ||
+      outcome.hint?.includes("BitlockerKey.ReadBasic.All")
+    ) {
       return outcome;
     }
     if (Date.now() + options.pollIntervalSeconds * 1000 > deadline) {

@@ -2,5 +2,12 @@
 //   require("pulumi-intune-bitlocker/engine/single-device")
 // Its exports ARE the provider object Pulumi's host calls. They are a contract with every
 // state ever written: add, never rename or remove.
-export { check, diff, create, update, read, deleteResource as delete } from "./singleDeviceProvider";
+export {
+  check,
+  diff,
+  create,
+  update,
+  read,
+  deleteResource as delete,
+} from "./singleDeviceProvider";
 export { configureProvider as configure } from "./context";

@@ -31,7 +31,10 @@ export async function check(_olds: Props, news: Props) {
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {
-  const d = diffSingleDevice(olds as Partial<SingleDeviceState>, news as Partial<SingleDeviceInputs>);
+  const d = diffSingleDevice(
+    olds as Partial<SingleDeviceState>,
+    news as Partial<SingleDeviceInputs>,
+  );
   return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
 }
 
@@ -66,12 +69,21 @@ export async function update(id: string, oldOutputs: Props, inputs: Props) {
   const pending = unverifiedFor(olds.unverifiedRequest, news.rotationToken);
   if (pending && wasCarriedOut(pending, device)) {
     // The last run's request did reach Intune: record it instead of sending another.
-    log(`${label(device)}: the request sent at ${pending.sentAt} was carried out; not sending again`);
-    const request = { requestedAt: pending.sentAt, ...(pending.clientRequestId ? { clientRequestId: pending.clientRequestId } : {}) };
-    return { outs: await withOutcome(graph, stateAfterUpdate(olds, news, device, collection, request)) };
+    log(
+      `${label(device)}: the request sent at ${pending.sentAt} was carried out; not sending again`,
+    );
+    const request = {
+      requestedAt: pending.sentAt,
+      ...(pending.clientRequestId ? { clientRequestId: pending.clientRequestId } : {}),
+    };
+    return {
+      outs: await withOutcome(graph, stateAfterUpdate(olds, news, device, collection, request)),
+    };
   }
   assertEligible(device);
-  const request = await rotate(graph, device, collection, news, () => ({ ...(olds as unknown as Props) }));
+  const request = await rotate(graph, device, collection, news, () => ({
+    ...(olds as unknown as Props),
+  }));
   const state = stateAfterUpdate(olds, news, device, collection, request);
   return { outs: await withOutcome(graph, state) };
 }
@@ -91,7 +103,11 @@ export async function read(id: string, props: Props) {
     ? await outcomeOnDevice(
         graph,
         device,
-        { managedDeviceId: id, azureADDeviceId: device.azureADDeviceId, requestedAt: olds.requestedAt },
+        {
+          managedDeviceId: id,
+          azureADDeviceId: device.azureADDeviceId,
+          requestedAt: olds.requestedAt,
+        },
         olds.waitFor === "escrowed",
       )
     : undefined;
@@ -123,7 +139,12 @@ async function rotate(
       `${label(device)}: the rotation request's answer was lost (${attempt.cause.message}) and the device could not be checked. ` +
         `Nothing is recorded as rotated; run \`pulumi up\` again: it checks the device before sending again.`,
       device.id,
-      { ...unrotated(), status: "unverified", unverifiedRequest: attempt.pending, __provider: news.__provider },
+      {
+        ...unrotated(),
+        status: "unverified",
+        unverifiedRequest: attempt.pending,
+        __provider: news.__provider,
+      },
     );
   }
   const { receipt } = attempt;
@@ -139,12 +160,23 @@ async function rotate(
   };
 }
 
-async function withOutcome(graph: DeviceGraph, state: SingleDeviceState): Promise<SingleDeviceState> {
+async function withOutcome(
+  graph: DeviceGraph,
+  state: SingleDeviceState,
+): Promise<SingleDeviceState> {
   if (state.waitFor === "requested" || !state.requestedAt) return state;
   const outcome = await followOutcome(
     graph,
-    { managedDeviceId: state.managedDeviceId, azureADDeviceId: state.azureADDeviceId, requestedAt: state.requestedAt },
-    { waitFor: state.waitFor, timeoutSeconds: state.waitTimeoutSeconds, pollIntervalSeconds: state.pollIntervalSeconds },
+    {
+      managedDeviceId: state.managedDeviceId,
+      azureADDeviceId: state.azureADDeviceId,
+      requestedAt: state.requestedAt,
+    },
+    {
+      waitFor: state.waitFor,
+      timeoutSeconds: state.waitTimeoutSeconds,
+      pollIntervalSeconds: state.pollIntervalSeconds,
+    },
   );
   return { ...state, ...outcome };
 }

@@ -1,12 +1,18 @@
 // Reading the rotation's entry in deviceActionResults: which one is ours, and what it says.
-import { ROTATE_ACTION_ODATA_TYPE, type DeviceActionResult, type ManagedDevice } from "../graph/types";
+import {
+  ROTATE_ACTION_ODATA_TYPE,
+  type DeviceActionResult,
+  type ManagedDevice,
+} from "../graph/types";
 
 /** Server and client clocks differ; a result this much older than our request may still be ours. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 function isRotation(r: DeviceActionResult): boolean {
   // Graph documents the @odata.type, not the actionName: match the type, fall back to the name.
-  return r["@odata.type"] === ROTATE_ACTION_ODATA_TYPE || /rotatebitlocker/i.test(r.actionName ?? "");
+  return (
+    r["@odata.type"] === ROTATE_ACTION_ODATA_TYPE || /rotatebitlocker/i.test(r.actionName ?? "")
+  );
 }
 
 /** The most recently started rotation action result on the device, if any. */

@@ -53,7 +53,8 @@ export class InputChecker {
   guid(property: string, what: string): void {
     const v = this.news[property];
     if (isUnknown(v)) return void (this.values[property] = v);
-    if (v === undefined || v === null || v === "") return this.fail(property, `${what} is required`);
+    if (v === undefined || v === null || v === "")
+      return this.fail(property, `${what} is required`);
     if (!isGuid(v)) {
       return this.fail(property, `${what} must be a GUID like 0b7c5a2e-…; got ${preview(v)}`);
     }
@@ -77,8 +78,20 @@ export class InputChecker {
     this.bool("rotateOnCreate", n.rotateOnCreate, DEFAULT_SETTINGS.rotateOnCreate);
     this.oneOf("endpoint", n.endpoint, ENDPOINT_SETTINGS, DEFAULT_SETTINGS.endpoint);
     this.oneOf("waitFor", n.waitFor, WAIT_FOR, DEFAULT_SETTINGS.waitFor);
-    this.int("waitTimeoutSeconds", n.waitTimeoutSeconds, DEFAULT_SETTINGS.waitTimeoutSeconds, 0, 86400);
-    this.int("pollIntervalSeconds", n.pollIntervalSeconds, DEFAULT_SETTINGS.pollIntervalSeconds, 1, 3600);
+    this.int(
+      "waitTimeoutSeconds",
+      n.waitTimeoutSeconds,
+      DEFAULT_SETTINGS.waitTimeoutSeconds,
+      0,
+      86400,
+    );
+    this.int(
+      "pollIntervalSeconds",
+      n.pollIntervalSeconds,
+      DEFAULT_SETTINGS.pollIntervalSeconds,
+      1,
+      3600,
+    );
     this.text("reason", n.reason, MAX_REASON_LENGTH);
   }
 
@@ -98,7 +111,10 @@ export class InputChecker {
     if (v === undefined || v === null) return void (this.values[property] = dflt);
     if (isUnknown(v)) return void (this.values[property] = v);
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      return this.fail(property, `${property} must be a whole number from ${min} to ${max}; got ${preview(v)}`);
+      return this.fail(
+        property,
+        `${property} must be a whole number from ${min} to ${max}; got ${preview(v)}`,
+      );
     }
     this.values[property] = v;
   }
@@ -121,7 +137,8 @@ export function tokenProblem(v: unknown): string | undefined {
     return `a rotation token must be at most ${MAX_TOKEN_LENGTH} characters (a commit id, a date, a ticket)`;
   }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v)) return "a rotation token must not contain control characters";
+  if (/[\u0000-\u001f\u007f]/.test(v))
+    return "a rotation token must not contain control characters";
   return undefined;
 }
 

@@ -4,12 +4,7 @@ import { isNilGuid } from "./ids";
 import { isAtLeast, MIN_WINDOWS_VERSION } from "./osVersion";
 
 export type PrerequisiteCode =
-  | "notWindows"
-  | "osTooOld"
-  | "notJoined"
-  | "notEncrypted"
-  | "multiSession"
-  | "noEntraDevice";
+  "notWindows" | "osTooOld" | "notJoined" | "notEncrypted" | "multiSession" | "noEntraDevice";
 
 export interface UnmetPrerequisite {
   code: PrerequisiteCode;

@@ -2,7 +2,13 @@
 // whether create/update rotate, and the record kept in state.
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
 import { type EndpointSetting } from "./collection";
-import { InputChecker, isUnknown, type CheckFailure, type RotationSettings, type WaitFor } from "./inputs";
+import {
+  InputChecker,
+  isUnknown,
+  type CheckFailure,
+  type RotationSettings,
+  type WaitFor,
+} from "./inputs";
 import type { OutcomeFacts } from "./status";
 import type { UnverifiedRequest } from "./unverifiedRequest";
 
@@ -71,7 +77,11 @@ export function diffSingleDevice(
 ): DiffDecision {
   const replaces = differs(olds.managedDeviceId, news.managedDeviceId) ? ["managedDeviceId"] : [];
   const changed = SETTINGS.filter((k) => differs(olds[k], news[k]));
-  return { changes: replaces.length > 0 || changed.length > 0, replaces, changed: [...replaces, ...changed] };
+  return {
+    changes: replaces.length > 0 || changed.length > 0,
+    replaces,
+    changed: [...replaces, ...changed],
+  };
 }
 
 function differs(a: unknown, b: unknown): boolean {
@@ -85,7 +95,10 @@ export function rotatesOnCreate(news: SingleDeviceInputs): boolean {
 }
 
 /** update rotates only when the token changed; every other change is bookkeeping. */
-export function rotatesOnUpdate(olds: Partial<SingleDeviceState>, news: SingleDeviceInputs): boolean {
+export function rotatesOnUpdate(
+  olds: Partial<SingleDeviceState>,
+  news: SingleDeviceInputs,
+): boolean {
   return olds.rotationToken !== news.rotationToken;
 }
 
@@ -104,9 +117,22 @@ export function stateAfterCreate(
 ): SingleDeviceState {
   const base = withSettings(news, device, collection);
   if (!request) {
-    return { ...base, stateVersion: STATE_VERSION, rotationCount: 0, adopted: true, status: "adopted" };
+    return {
+      ...base,
+      stateVersion: STATE_VERSION,
+      rotationCount: 0,
+      adopted: true,
+      status: "adopted",
+    };
   }
-  return { ...base, stateVersion: STATE_VERSION, rotationCount: 1, adopted: false, status: "requested", ...request };
+  return {
+    ...base,
+    stateVersion: STATE_VERSION,
+    rotationCount: 1,
+    adopted: false,
+    status: "requested",
+    ...request,
+  };
 }
 
 /** The state after an update: settings always; the request only when one was sent. */
@@ -134,7 +160,11 @@ export function stateAfterUpdate(
   return { ...merged, rotationCount: merged.rotationCount + 1, status: "requested", ...request };
 }
 
-function withSettings(news: SingleDeviceInputs, device: ManagedDevice, collection: DeviceCollection) {
+function withSettings(
+  news: SingleDeviceInputs,
+  device: ManagedDevice,
+  collection: DeviceCollection,
+) {
   return {
     ...news,
     deviceName: device.deviceName,
@@ -143,7 +173,14 @@ function withSettings(news: SingleDeviceInputs, device: ManagedDevice, collectio
   };
 }
 
-const OUTCOME_KEYS = ["status", "actionState", "errorCode", "errorText", "hint", "escrowedAt"] as const;
+const OUTCOME_KEYS = [
+  "status",
+  "actionState",
+  "errorCode",
+  "errorText",
+  "hint",
+  "escrowedAt",
+] as const;
 
 function stripOutcome(olds: Partial<SingleDeviceState>): Partial<SingleDeviceState> {
   const copy: Record<string, unknown> = { ...olds };
@@ -167,10 +204,21 @@ export function stateAfterRead(
 ): SingleDeviceState {
   const kept = stripOutcome(olds) as SingleDeviceState;
   if (!device) {
-    return { ...kept, status: "missing", lastCheckedAt: checkedAt, hint: "The device no longer exists in Intune (retired or deleted). Remove it from the program to forget it." };
+    return {
+      ...kept,
+      status: "missing",
+      lastCheckedAt: checkedAt,
+      hint: "The device no longer exists in Intune (retired or deleted). Remove it from the program to forget it.",
+    };
   }
   const facts = { deviceName: device.deviceName, azureADDeviceId: device.azureADDeviceId };
-  if (!olds.requestedAt) return { ...kept, ...facts, status: olds.status === "missing" ? "adopted" : olds.status, lastCheckedAt: checkedAt };
+  if (!olds.requestedAt)
+    return {
+      ...kept,
+      ...facts,
+      status: olds.status === "missing" ? "adopted" : olds.status,
+      lastCheckedAt: checkedAt,
+    };
   return { ...kept, ...facts, ...(outcome ?? { status: "requested" }), lastCheckedAt: checkedAt };
 }
 

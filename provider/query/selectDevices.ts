@@ -20,7 +20,18 @@ export interface SelectedDevice {
   lastSyncDateTime: string;
 }
 
-const FIELDS = ["id", "deviceName", "operatingSystem", "osVersion", "isEncrypted", "joinType", "managementAgent", "azureADDeviceId", "skuFamily", "lastSyncDateTime"];
+const FIELDS = [
+  "id",
+  "deviceName",
+  "operatingSystem",
+  "osVersion",
+  "isEncrypted",
+  "joinType",
+  "managementAgent",
+  "azureADDeviceId",
+  "skuFamily",
+  "lastSyncDateTime",
+];
 const listings = new Map<string, Promise<ManagedDevice[]>>();
 
 export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDevice[]> {
@@ -45,18 +56,26 @@ export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDe
     .sort((a, b) => a.deviceName.localeCompare(b.deviceName));
 }
 
-async function listAll(filter: { property: string; value: string } | undefined): Promise<ManagedDevice[]> {
+async function listAll(
+  filter: { property: string; value: string } | undefined,
+): Promise<ManagedDevice[]> {
   // Loaded on first use: programs that never select devices do not load the client.
   const { resolveSettings } = require("../auth/settings") as typeof import("../auth/settings");
   const { GraphClient } = require("../graph/client") as typeof import("../graph/client");
   const config: Record<string, string | undefined> = {};
   // Read raw values: these are credentials for this process only, never resource inputs.
-  for (const k of Object.values(SETTING_KEYS)) config[k.config] = pulumi.runtime.getConfig(k.config);
+  for (const k of Object.values(SETTING_KEYS))
+    config[k.config] = pulumi.runtime.getConfig(k.config);
   const settings = resolveSettings(config, process.env);
   const client = new GraphClient({ settings });
   try {
     const out: ManagedDevice[] = [];
-    for await (const d of client.listManagedDevices({ select: FIELDS, pageSize: 1000, ...(filter ? { filter } : {}) })) out.push(d);
+    for await (const d of client.listManagedDevices({
+      select: FIELDS,
+      pageSize: 1000,
+      ...(filter ? { filter } : {}),
+    }))
+      out.push(d);
     return out;
   } finally {
     await client.close();

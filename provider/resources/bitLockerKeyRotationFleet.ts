@@ -43,11 +43,22 @@ export class BitLockerKeyRotationFleet extends pulumi.dynamic.Resource {
   declare readonly lastRun: pulumi.Output<Record<string, number | string>>;
   declare readonly lastCheckedAt: pulumi.Output<string | undefined>;
 
-  constructor(name: string, args: BitLockerKeyRotationFleetArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: BitLockerKeyRotationFleetArgs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(
       provider,
       name,
-      { devices: undefined, counts: undefined, lastRun: undefined, lastCheckedAt: undefined, label: name, ...args },
+      {
+        devices: undefined,
+        counts: undefined,
+        lastRun: undefined,
+        lastCheckedAt: undefined,
+        label: name,
+        ...args,
+      },
       opts,
       "bitlocker",
       "BitLockerKeyRotationFleet",

@@ -33,8 +33,19 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
   });
 
   function windows(n: number, overrides: Record<string, unknown> = {}) {
-    return Array.from({ length: n }, () =>
-      tenant.addDevice({ operatingSystem: "Windows", osVersion: "10.0.22631.4460", joinType: "azureADJoined", isEncrypted: true, skuFamily: "Enterprise", managementAgent: "mdm", outcome: { state: "done" }, ...overrides }).id,
+    return Array.from(
+      { length: n },
+      () =>
+        tenant.addDevice({
+          operatingSystem: "Windows",
+          osVersion: "10.0.22631.4460",
+          joinType: "azureADJoined",
+          isEncrypted: true,
+          skuFamily: "Enterprise",
+          managementAgent: "mdm",
+          outcome: { state: "done" },
+          ...overrides,
+        }).id,
     );
   }
   async function inputs(news: Props): Promise<Props> {
@@ -56,7 +67,11 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     assert.equal(accepted(), 45);
     assert.equal(tenant.log.count({ throttled: true }), 0, "never throttled");
     assert.ok(tenant.log.count({ method: "POST", path: "/beta/$batch" }) >= 3, "batched");
-    for (const id of ids) assert.deepEqual([statusOf(state, id), parseRecord(state.devices[id]!)!.token], ["requested", tokenHash("A")]);
+    for (const id of ids)
+      assert.deepEqual(
+        [statusOf(state, id), parseRecord(state.devices[id]!)!.token],
+        ["requested", tokenHash("A")],
+      );
     assert.deepEqual(state.lastRun && [state.lastRun.rotated, state.lastRun.errors], [45, 0]);
   });
 
@@ -64,10 +79,18 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     const ids = windows(4);
     const { id, state } = await runCreate({ managedDeviceIds: ids, rotationToken: "A" });
     tenant.log.clear();
-    const same = await engine.diff(id, state as unknown as Props, await inputs({ managedDeviceIds: [...ids].reverse(), rotationToken: "A" }));
+    const same = await engine.diff(
+      id,
+      state as unknown as Props,
+      await inputs({ managedDeviceIds: [...ids].reverse(), rotationToken: "A" }),
+    );
     assert.equal(same.changes, false, "order does not matter");
     const [added] = windows(1);
-    const next = await runUpdate(id, state, { managedDeviceIds: [...ids.slice(1), added], rotationToken: "A", deviceTokens: { [ids[2]!]: "INC-7" } });
+    const next = await runUpdate(id, state, {
+      managedDeviceIds: [...ids.slice(1), added],
+      rotationToken: "A",
+      deviceTokens: { [ids[2]!]: "INC-7" },
+    });
     assert.equal(accepted(), 2, "the added device and the one with its own token");
     assert.equal(next.devices[ids[0]!], undefined, "removed device forgotten");
     assert.equal(parseRecord(next.devices[ids[2]!]!)!.token, tokenHash("INC-7"));
@@ -78,25 +101,43 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     const [old] = windows(1, { osVersion: "10.0.17763.1" });
     const [plain] = windows(1, { isEncrypted: false });
     const gone = "0b7c5a2e-dead-4a2b-9c3d-000000000404";
-    const { state } = await runCreate({ managedDeviceIds: [ok, old, plain, gone], rotationToken: "A" });
+    const { state } = await runCreate({
+      managedDeviceIds: [ok, old, plain, gone],
+      rotationToken: "A",
+    });
     assert.equal(accepted(), 1);
     assert.deepEqual(
       [old, plain, gone].map((d) => [statusOf(state, d!), parseRecord(state.devices[d!]!)!.detail]),
-      [["skipped", "osTooOld"], ["skipped", "notEncrypted"], ["skipped", "notFound"]],
+      [
+        ["skipped", "osTooOld"],
+        ["skipped", "notEncrypted"],
+        ["skipped", "notFound"],
+      ],
     );
     assert.equal(state.counts.skipped, 3);
   });
 
   it("adopts every device without rotating when rotateOnCreate is false", async () => {
     const ids = windows(3);
-    const { state } = await runCreate({ managedDeviceIds: ids, rotationToken: "A", rotateOnCreate: false });
+    const { state } = await runCreate({
+      managedDeviceIds: ids,
+      rotationToken: "A",
+      rotateOnCreate: false,
+    });
     assert.equal(tenant.log.count(), 0, "no Graph call at all");
     assert.equal(state.counts.adopted, 3);
   });
 
   it("retries throttled inner requests and still rotates each device once", async () => {
     const ids = windows(30);
-    tenant.addFault({ method: "POST", path: ROTATE, scope: "batchItem", kind: "429", retryAfterSeconds: 0.2, count: 12 });
+    tenant.addFault({
+      method: "POST",
+      path: ROTATE,
+      scope: "batchItem",
+      kind: "429",
+      retryAfterSeconds: 0.2,
+      count: 12,
+    });
     const { state } = await runCreate({ managedDeviceIds: ids, rotationToken: "A" });
     assert.equal(accepted(), 30);
     assert.equal(state.counts.requested, 30);
@@ -104,7 +145,14 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
 
   it("settles lost inner answers on the device, never rotating twice", async () => {
     const ids = windows(10);
-    tenant.addFault({ method: "POST", path: ROTATE, scope: "batchItem", kind: "504", afterProcessing: true, count: 3 });
+    tenant.addFault({
+      method: "POST",
+      path: ROTATE,
+      scope: "batchItem",
+      kind: "504",
+      afterProcessing: true,
+      count: 3,
+    });
     tenant.addFault({ method: "POST", path: ROTATE, scope: "batchItem", kind: "500", count: 2 });
     const { state } = await runCreate({ managedDeviceIds: ids, rotationToken: "A" });
     for (const d of ids) {
@@ -116,9 +164,17 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
 
   it("records a partial failure so that the re-run finishes the rest and repeats nothing", async () => {
     const ids = windows(6);
-    const limited = tenant.registerApp({ roles: [ROLES.managedDevicesRead], clientSecret: "limited-secret-9" });
-    const { id, state } = await runCreate({ managedDeviceIds: ids.slice(0, 3), rotationToken: "A" });
-    configureEngine(engineConfig(tenant, { clientId: limited.clientId, clientSecret: "limited-secret-9" }));
+    const limited = tenant.registerApp({
+      roles: [ROLES.managedDevicesRead],
+      clientSecret: "limited-secret-9",
+    });
+    const { id, state } = await runCreate({
+      managedDeviceIds: ids.slice(0, 3),
+      rotationToken: "A",
+    });
+    configureEngine(
+      engineConfig(tenant, { clientId: limited.clientId, clientSecret: "limited-secret-9" }),
+    );
     const news = { managedDeviceIds: ids, rotationToken: "A" };
     const failure = await engine.update(id, state as unknown as Props, await inputs(news)).then(
       () => assert.fail("update must fail"),
@@ -143,7 +199,10 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     const [ok] = windows(1);
     const [bad] = windows(1, { outcome: { state: "failed", errorCode: ERROR_CODES.backupBusy } });
     const [gone] = windows(1);
-    const { id, state } = await runCreate({ managedDeviceIds: [ok, bad, gone], rotationToken: "A" });
+    const { id, state } = await runCreate({
+      managedDeviceIds: [ok, bad, gone],
+      rotationToken: "A",
+    });
     tenant.checkIn();
     tenant.removeDevice(gone!);
     tenant.log.clear();
@@ -151,23 +210,46 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     assert.equal(tenant.log.count({ method: "POST", pathMatches: ROTATE }), 0);
     const s = props as unknown as FleetState;
     assert.equal(statusOf(s, ok!), "done");
-    assert.deepEqual([statusOf(s, bad!), parseRecord(s.devices[bad!]!)!.detail], ["failed", "0x803100E1"]);
+    assert.deepEqual(
+      [statusOf(s, bad!), parseRecord(s.devices[bad!]!)!.detail],
+      ["failed", "0x803100E1"],
+    );
     assert.equal(statusOf(s, gone!), "missing");
-    assert.equal(parseRecord(s.devices[ok!]!)!.token, tokenHash("A"), "refresh keeps what was rotated");
+    assert.equal(
+      parseRecord(s.devices[ok!]!)!.token,
+      tokenHash("A"),
+      "refresh keeps what was rotated",
+    );
   });
 
   it("waitFor escrowed follows the fleet until new keys are escrowed", async () => {
     const ids = windows(3, { checkInDelayMs: 200 });
-    const { state } = await runCreate({ managedDeviceIds: ids, rotationToken: "A", waitFor: "escrowed", pollIntervalSeconds: 1, waitTimeoutSeconds: 20 });
+    const { state } = await runCreate({
+      managedDeviceIds: ids,
+      rotationToken: "A",
+      waitFor: "escrowed",
+      pollIntervalSeconds: 1,
+      waitTimeoutSeconds: 20,
+    });
     assert.equal(state.counts.escrowed, 3);
   });
 
   it("keeps state under 200 bytes per device", async () => {
     const ids = windows(200);
-    const { state } = await runCreate({ managedDeviceIds: ids, rotationToken: "2026-Q4-quarterly-rotation" });
+    const { state } = await runCreate({
+      managedDeviceIds: ids,
+      rotationToken: "2026-Q4-quarterly-rotation",
+    });
     // Inputs and outputs are both stored; pretty-printed as `pulumi stack export` does.
-    const inputsBytes = JSON.stringify({ managedDeviceIds: ids, rotationToken: "2026-Q4-quarterly-rotation" }, null, 4).length;
+    const inputsBytes = JSON.stringify(
+      { managedDeviceIds: ids, rotationToken: "2026-Q4-quarterly-rotation" },
+      null,
+      4,
+    ).length;
     const outputBytes = JSON.stringify(state, null, 4).length;
-    assert.ok((inputsBytes + outputBytes) / 200 < 200, `${((inputsBytes + outputBytes) / 200).toFixed(0)} bytes per device`);
+    assert.ok(
+      (inputsBytes + outputBytes) / 200 < 200,
+      `${((inputsBytes + outputBytes) / 200).toFixed(0)} bytes per device`,
+    );
   });
 });

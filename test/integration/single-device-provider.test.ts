@@ -13,7 +13,9 @@ describe("integration: BitLockerKeyRotation engine", function () {
   let tenant: SimulatedTenant;
   const posts = () => tenant.log.count({ method: "POST", pathMatches: ROTATE });
   const accepted = () => tenant.log.count({ method: "POST", pathMatches: ROTATE, status: 204 });
-  const writes = () => tenant.log.count({ method: "POST" }) - tenant.log.count({ method: "POST", pathMatches: /oauth2/ });
+  const writes = () =>
+    tenant.log.count({ method: "POST" }) -
+    tenant.log.count({ method: "POST", pathMatches: /oauth2/ });
 
   before(async () => {
     tenant = await startTenant();
@@ -26,7 +28,16 @@ describe("integration: BitLockerKeyRotation engine", function () {
   });
 
   function windowsDevice(overrides: Record<string, unknown> = {}) {
-    return tenant.addDevice({ operatingSystem: "Windows", osVersion: "10.0.22631.4460", joinType: "azureADJoined", isEncrypted: true, skuFamily: "Enterprise", managementAgent: "mdm", outcome: { state: "done" }, ...overrides });
+    return tenant.addDevice({
+      operatingSystem: "Windows",
+      osVersion: "10.0.22631.4460",
+      joinType: "azureADJoined",
+      isEncrypted: true,
+      skuFamily: "Enterprise",
+      managementAgent: "mdm",
+      outcome: { state: "done" },
+      ...overrides,
+    });
   }
   async function inputs(news: Props) {
     const { inputs: i, failures } = await engine.check({}, news);
@@ -39,8 +50,14 @@ describe("integration: BitLockerKeyRotation engine", function () {
 
   describe("check", () => {
     it("fails bad input at preview time, without calling Graph", async () => {
-      const { failures } = await engine.check({}, { managedDeviceId: "../../users", rotationToken: "" });
-      assert.deepEqual(failures.map((f) => f.property).sort(), ["managedDeviceId", "rotationToken"]);
+      const { failures } = await engine.check(
+        {},
+        { managedDeviceId: "../../users", rotationToken: "" },
+      );
+      assert.deepEqual(failures.map((f) => f.property).sort(), [
+        "managedDeviceId",
+        "rotationToken",
+      ]);
       assert.equal(tenant.log.count(), 0);
     });
   });
@@ -54,7 +71,14 @@ describe("integration: BitLockerKeyRotation engine", function () {
       const post = tenant.log.entries().find((e) => ROTATE.test(e.path))!;
       assert.equal(post.path, `/beta/deviceManagement/managedDevices/${d.id}/rotateBitLockerKeys`);
       assert.deepEqual(
-        [outs.deviceName, outs.azureADDeviceId, outs.collection, outs.rotationToken, outs.rotationCount, outs.status],
+        [
+          outs.deviceName,
+          outs.azureADDeviceId,
+          outs.collection,
+          outs.rotationToken,
+          outs.rotationCount,
+          outs.status,
+        ],
         ["LAPTOP-CREATE", d.azureADDeviceId, "managedDevices", "A", 1, "requested"],
       );
       assert.equal(outs.requestId, post.requestId);
@@ -65,13 +89,26 @@ describe("integration: BitLockerKeyRotation engine", function () {
       const d = windowsDevice({ managementAgent: "configurationManagerClientMdm" });
       const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A" });
       assert.equal(outs.collection, "comanagedDevices");
-      assert.equal(tenant.log.count({ method: "POST", pathMatches: /comanagedDevices\/.*\/rotateBitLockerKeys$/ }), 1);
+      assert.equal(
+        tenant.log.count({
+          method: "POST",
+          pathMatches: /comanagedDevices\/.*\/rotateBitLockerKeys$/,
+        }),
+        1,
+      );
     });
 
     it("adopts without rotating when rotateOnCreate is false", async () => {
       const d = windowsDevice();
-      const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A", rotateOnCreate: false });
-      assert.deepEqual([outs.status, outs.adopted, outs.rotationCount, posts()], ["adopted", true, 0, 0]);
+      const { outs } = await create({
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        rotateOnCreate: false,
+      });
+      assert.deepEqual(
+        [outs.status, outs.adopted, outs.rotationCount, posts()],
+        ["adopted", true, 0, 0],
+      );
     });
 
     const unmet: [string, Record<string, unknown>, RegExp][] = [
@@ -95,19 +132,27 @@ describe("integration: BitLockerKeyRotation engine", function () {
 
     it("fails an unknown device with Graph's 404, its request-id and what to do", async () => {
       const missing = "0b7c5a2e-dead-4a2b-9c3d-000000000404";
-      await assert.rejects(create({ managedDeviceId: missing, rotationToken: "A" }), (e: Error & { code?: string; requestId?: string }) => {
-        assert.match(e.message, new RegExp(missing));
-        assert.match(e.message, /404/);
-        assert.ok(e.requestId && e.message.includes(e.requestId), "request-id in the message");
-        assert.match(e.message, /does not exist/);
-        return true;
-      });
+      await assert.rejects(
+        create({ managedDeviceId: missing, rotationToken: "A" }),
+        (e: Error & { code?: string; requestId?: string }) => {
+          assert.match(e.message, new RegExp(missing));
+          assert.match(e.message, /404/);
+          assert.ok(e.requestId && e.message.includes(e.requestId), "request-id in the message");
+          assert.match(e.message, /does not exist/);
+          return true;
+        },
+      );
       assert.equal(posts(), 0);
     });
 
     it("fails a missing permission with the permission to grant; nothing is recorded", async () => {
-      const app = tenant.registerApp({ roles: [ROLES.managedDevicesRead], clientSecret: "read-only-secret-1" });
-      configureEngine(engineConfig(tenant, { clientId: app.clientId, clientSecret: "read-only-secret-1" }));
+      const app = tenant.registerApp({
+        roles: [ROLES.managedDevicesRead],
+        clientSecret: "read-only-secret-1",
+      });
+      configureEngine(
+        engineConfig(tenant, { clientId: app.clientId, clientSecret: "read-only-secret-1" }),
+      );
       const d = windowsDevice();
       await assert.rejects(create({ managedDeviceId: d.id, rotationToken: "A" }), (e: Error) => {
         assert.match(e.message, /403/);
@@ -120,7 +165,12 @@ describe("integration: BitLockerKeyRotation engine", function () {
     });
 
     it("gives up on endless throttling within the retry budget, with a clear error", async () => {
-      configureEngine(engineConfig(tenant, tenant.defaultApp, { "bitlocker:retryBudgetSeconds": "2", "bitlocker:maxRetries": "3" }));
+      configureEngine(
+        engineConfig(tenant, tenant.defaultApp, {
+          "bitlocker:retryBudgetSeconds": "2",
+          "bitlocker:maxRetries": "3",
+        }),
+      );
       const d = windowsDevice();
       tenant.addFault({ method: "POST", path: ROTATE, kind: "429", retryAfterSeconds: 0.3 });
       await assert.rejects(create({ managedDeviceId: d.id, rotationToken: "A" }), (e: Error) => {
@@ -137,11 +187,27 @@ describe("integration: BitLockerKeyRotation engine", function () {
       const d = windowsDevice();
       const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A" });
       const olds = { ...outs, __provider: "old" } as Props;
-      const same = await engine.diff(d.id, olds, { ...(await inputs({ managedDeviceId: d.id, rotationToken: "A" })), __provider: "new" });
+      const same = await engine.diff(d.id, olds, {
+        ...(await inputs({ managedDeviceId: d.id, rotationToken: "A" })),
+        __provider: "new",
+      });
       assert.equal(same.changes, false);
-      assert.equal((await engine.diff(d.id, olds, await inputs({ managedDeviceId: d.id, rotationToken: "B" }))).changes, true);
+      assert.equal(
+        (await engine.diff(d.id, olds, await inputs({ managedDeviceId: d.id, rotationToken: "B" })))
+          .changes,
+        true,
+      );
       const other = windowsDevice();
-      assert.deepEqual((await engine.diff(d.id, olds, await inputs({ managedDeviceId: other.id, rotationToken: "A" }))).replaces, ["managedDeviceId"]);
+      assert.deepEqual(
+        (
+          await engine.diff(
+            d.id,
+            olds,
+            await inputs({ managedDeviceId: other.id, rotationToken: "A" }),
+          )
+        ).replaces,
+        ["managedDeviceId"],
+      );
     });
   });
 
@@ -150,17 +216,36 @@ describe("integration: BitLockerKeyRotation engine", function () {
       const d = windowsDevice();
       const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A" });
       tenant.log.clear();
-      const settingsOnly = await engine.update(d.id, outs as unknown as Props, await inputs({ managedDeviceId: d.id, rotationToken: "A", reason: "audit" }));
+      const settingsOnly = await engine.update(
+        d.id,
+        outs as unknown as Props,
+        await inputs({ managedDeviceId: d.id, rotationToken: "A", reason: "audit" }),
+      );
       assert.equal(tenant.log.count(), 0, "no Graph call at all");
       assert.equal(settingsOnly.outs.reason, "audit");
-      const rotated = await engine.update(d.id, settingsOnly.outs as unknown as Props, await inputs({ managedDeviceId: d.id, rotationToken: "B" }));
-      assert.deepEqual([posts(), rotated.outs.rotationToken, rotated.outs.rotationCount], [1, "B", 2]);
+      const rotated = await engine.update(
+        d.id,
+        settingsOnly.outs as unknown as Props,
+        await inputs({ managedDeviceId: d.id, rotationToken: "B" }),
+      );
+      assert.deepEqual(
+        [posts(), rotated.outs.rotationToken, rotated.outs.rotationCount],
+        [1, "B", 2],
+      );
     });
 
     it("rotates an adopted device at its first token change", async () => {
       const d = windowsDevice();
-      const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A", rotateOnCreate: false });
-      const next = await engine.update(d.id, outs as unknown as Props, await inputs({ managedDeviceId: d.id, rotationToken: "B", rotateOnCreate: false }));
+      const { outs } = await create({
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        rotateOnCreate: false,
+      });
+      const next = await engine.update(
+        d.id,
+        outs as unknown as Props,
+        await inputs({ managedDeviceId: d.id, rotationToken: "B", rotateOnCreate: false }),
+      );
       assert.deepEqual([posts(), next.outs.status, next.outs.rotationCount], [1, "requested", 1]);
     });
   });
@@ -168,48 +253,88 @@ describe("integration: BitLockerKeyRotation engine", function () {
   describe("read (refresh)", () => {
     it("follows the action to done, failed with HRESULT text, or missing, and never writes", async () => {
       const ok = windowsDevice();
-      const bad = windowsDevice({ outcome: { state: "failed", errorCode: ERROR_CODES.notEncrypted } });
+      const bad = windowsDevice({
+        outcome: { state: "failed", errorCode: ERROR_CODES.notEncrypted },
+      });
       const gone = windowsDevice();
-      const states = await Promise.all([ok, bad, gone].map((d) => create({ managedDeviceId: d.id, rotationToken: "A" })));
+      const states = await Promise.all(
+        [ok, bad, gone].map((d) => create({ managedDeviceId: d.id, rotationToken: "A" })),
+      );
       tenant.checkIn();
       tenant.removeDevice(gone.id);
       tenant.log.clear();
-      const [r1, r2, r3] = await Promise.all(states.map((s) => engine.read(s.id, s.outs as unknown as Props)));
+      const [r1, r2, r3] = await Promise.all(
+        states.map((s) => engine.read(s.id, s.outs as unknown as Props)),
+      );
       assert.equal(writes(), 0, "refresh must not write");
       assert.equal(r1!.props.status, "done");
-      assert.deepEqual([r2!.props.status, r2!.props.errorText], ["failed", "0x80310008 BitLocker is not enabled on the drive"]);
+      assert.deepEqual(
+        [r2!.props.status, r2!.props.errorText],
+        ["failed", "0x80310008 BitLocker is not enabled on the drive"],
+      );
       assert.match(r2!.props.hint!, /Enable BitLocker/);
-      assert.deepEqual([r3!.props.status, r3!.props.rotationToken, r3!.id], ["missing", "A", gone.id]);
+      assert.deepEqual(
+        [r3!.props.status, r3!.props.rotationToken, r3!.id],
+        ["missing", "A", gone.id],
+      );
     });
 
     it("shows escrow evidence when waiting for it, without reading the key", async () => {
       const d = windowsDevice();
-      const { id, outs } = await create({ managedDeviceId: d.id, rotationToken: "A", waitFor: "escrowed", waitTimeoutSeconds: 0 });
+      const { id, outs } = await create({
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        waitFor: "escrowed",
+        waitTimeoutSeconds: 0,
+      });
       tenant.checkIn();
       const r = await engine.read(id, outs as unknown as Props);
       assert.equal(r.props.status, "escrowed");
       assert.ok(r.props.escrowedAt);
-      const readsOfKey = tenant.log.entries().filter((e) => /\bkey\b/.test(e.query["$select"] ?? ""));
+      const readsOfKey = tenant.log
+        .entries()
+        .filter((e) => /\bkey\b/.test(e.query["$select"] ?? ""));
       assert.equal(readsOfKey.length, 0, "the key itself is never read");
-      assert.ok(tenant.log.count({ pathMatches: /recoveryKeys$/ }) >= 1, "escrow evidence was looked up");
+      assert.ok(
+        tenant.log.count({ pathMatches: /recoveryKeys$/ }) >= 1,
+        "escrow evidence was looked up",
+      );
     });
   });
 
   describe("waitFor", () => {
     it("applied: waits for the device's check-in", async () => {
       const d = windowsDevice({ checkInDelayMs: 300 });
-      const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A", waitFor: "applied", pollIntervalSeconds: 1, waitTimeoutSeconds: 20 });
+      const { outs } = await create({
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        waitFor: "applied",
+        pollIntervalSeconds: 1,
+        waitTimeoutSeconds: 20,
+      });
       assert.equal(outs.status, "done");
     });
     it("escrowed: waits for a new recovery key", async () => {
       const d = windowsDevice({ checkInDelayMs: 300 });
-      const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A", waitFor: "escrowed", pollIntervalSeconds: 1, waitTimeoutSeconds: 20 });
+      const { outs } = await create({
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        waitFor: "escrowed",
+        pollIntervalSeconds: 1,
+        waitTimeoutSeconds: 20,
+      });
       assert.equal(outs.status, "escrowed");
       assert.ok(Date.parse(outs.escrowedAt!) >= Date.parse(outs.requestedAt!));
     });
     it("a device that never checks in is reported pending at the timeout, and recorded", async () => {
       const d = windowsDevice({ outcome: { state: "offline" } });
-      const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A", waitFor: "applied", pollIntervalSeconds: 1, waitTimeoutSeconds: 2 });
+      const { outs } = await create({
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        waitFor: "applied",
+        pollIntervalSeconds: 1,
+        waitTimeoutSeconds: 2,
+      });
       assert.deepEqual([outs.status, outs.rotationToken, posts()], ["pending", "A", 1]);
       assert.match(outs.hint!, /refresh/);
     });
@@ -221,7 +346,10 @@ describe("integration: BitLockerKeyRotation engine", function () {
       tenant.addFault({ method: "POST", path: ROTATE, kind: "drop", count: 1 });
       const { outs } = await create({ managedDeviceId: d.id, rotationToken: "A" });
       assert.equal(posts(), 1, "exactly one POST reached the tenant");
-      assert.equal(tenant.actionResults(d.id).filter((r) => /rotate/i.test(r.actionName)).length, 1);
+      assert.equal(
+        tenant.actionResults(d.id).filter((r) => /rotate/i.test(r.actionName)).length,
+        1,
+      );
       assert.equal(outs.status, "requested");
     });
 
@@ -232,7 +360,12 @@ describe("integration: BitLockerKeyRotation engine", function () {
       tenant.addFault({ method: "GET", path: device, kind: "latency", ms: 0, count: 1 });
       tenant.addFault({ method: "GET", path: device, kind: "503", retryAfterSeconds: 0 });
       tenant.addFault({ method: "POST", path: ROTATE, kind: "drop", count: 1 });
-      configureEngine(engineConfig(tenant, tenant.defaultApp, { "bitlocker:retryBudgetSeconds": "1", "bitlocker:maxRetries": "1" }));
+      configureEngine(
+        engineConfig(tenant, tenant.defaultApp, {
+          "bitlocker:retryBudgetSeconds": "1",
+          "bitlocker:maxRetries": "1",
+        }),
+      );
       const news = await inputs({ managedDeviceId: d.id, rotationToken: "A" });
       const failure = await engine.create(news).then(
         () => assert.fail("create must fail"),
@@ -250,7 +383,10 @@ describe("integration: BitLockerKeyRotation engine", function () {
       assert.equal(diff.changes, true, "the next run must settle it");
       const settled = await engine.update(d.id, failure.properties!, news);
       assert.equal(posts(), 1, "the request that reached Intune is not sent again");
-      assert.deepEqual([settled.outs.status, settled.outs.rotationToken, settled.outs.unverifiedRequest], ["requested", "A", undefined]);
+      assert.deepEqual(
+        [settled.outs.status, settled.outs.rotationToken, settled.outs.unverifiedRequest],
+        ["requested", "A", undefined],
+      );
     });
 
     it("that cannot be checked and did not reach the device is sent on the next run", async () => {
@@ -260,7 +396,12 @@ describe("integration: BitLockerKeyRotation engine", function () {
       tenant.addFault({ method: "GET", path: device, kind: "503", retryAfterSeconds: 0 });
       // Reset before handling: the POST never reaches Intune, but the client cannot know.
       tenant.addFault({ method: "POST", path: ROTATE, kind: "504", count: 1 });
-      configureEngine(engineConfig(tenant, tenant.defaultApp, { "bitlocker:retryBudgetSeconds": "1", "bitlocker:maxRetries": "1" }));
+      configureEngine(
+        engineConfig(tenant, tenant.defaultApp, {
+          "bitlocker:retryBudgetSeconds": "1",
+          "bitlocker:maxRetries": "1",
+        }),
+      );
       const news = await inputs({ managedDeviceId: d.id, rotationToken: "A" });
       const failure = await engine.create(news).then(
         () => assert.fail("create must fail"),

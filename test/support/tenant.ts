@@ -1,14 +1,20 @@
 // Starts a simulated tenant for a test suite and points the engine at it through stack
 // config (as Pulumi's host would pass it to `configure`).
 import path from "node:path";
-import { startSimulatedTenant, type SimulatedTenant, type SimulatedTenantOptions } from "../../provider/simulator";
+import {
+  startSimulatedTenant,
+  type SimulatedTenant,
+  type SimulatedTenantOptions,
+} from "../../provider/simulator";
 import { configure } from "../../provider/engine/context";
 
 export const CA_DIR = path.resolve(__dirname, "../../.sim");
 
 export async function startTenant(options: SimulatedTenantOptions = {}): Promise<SimulatedTenant> {
   if (!process.env.NODE_EXTRA_CA_CERTS) {
-    throw new Error("NODE_EXTRA_CA_CERTS must name .sim/ca.pem when the test process starts (npm test does this)");
+    throw new Error(
+      "NODE_EXTRA_CA_CERTS must name .sim/ca.pem when the test process starts (npm test does this)",
+    );
   }
   return startSimulatedTenant({ caDir: CA_DIR, fleet: false, checkInDelayMs: null, ...options });
 }

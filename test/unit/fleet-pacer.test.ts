@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { PostPacer } from "../../provider/engine/fleet/postPacer";
 
 /** Drives the pacer with a virtual clock; returns send times of batches of `batch`. */
-function simulate(pacer: PostPacer, total: number, batch: number, onSend?: (t: number) => void): number[] {
+function simulate(
+  pacer: PostPacer,
+  total: number,
+  batch: number,
+  onSend?: (t: number) => void,
+): number[] {
   const times: number[] = [];
   let now = 0;
   let left = total;

@@ -20,7 +20,10 @@ describe("plan: device queries", () => {
     assert.ok(globToRegExp("K??").test("K01"));
   });
   it("filters on join type, encryption, co-management and check-in age", () => {
-    const d = windowsDevice({ lastSyncDateTime: "2026-11-20T12:00:00Z", managementAgent: "configurationManagerClientMdm" });
+    const d = windowsDevice({
+      lastSyncDateTime: "2026-11-20T12:00:00Z",
+      managementAgent: "configurationManagerClientMdm",
+    });
     assert.equal(matchesQuery(d, { joinTypes: ["hybridAzureADJoined"] }, NOW), false);
     assert.equal(matchesQuery(d, { encrypted: false }, NOW), false);
     assert.equal(matchesQuery(d, { coManaged: true }, NOW), true);
@@ -29,7 +32,10 @@ describe("plan: device queries", () => {
     assert.equal(matchesQuery(d, { checkedInWithinDays: 6 }, NOW), false);
   });
   it("keeps only eligible devices when asked", () => {
-    assert.equal(matchesQuery(windowsDevice({ isEncrypted: false }), { eligibleOnly: true }, NOW), false);
+    assert.equal(
+      matchesQuery(windowsDevice({ isEncrypted: false }), { eligibleOnly: true }, NOW),
+      false,
+    );
     assert.equal(matchesQuery(windowsDevice(), { eligibleOnly: true }, NOW), true);
   });
 });

@@ -1,14 +1,28 @@
 import assert from "node:assert/strict";
 import { checkFleet, type FleetInputs } from "../../provider/plan/fleet/inputs";
-import { diffFleet, planFleet, stateAfterRun, type FleetState } from "../../provider/plan/fleet/plan";
-import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../../provider/plan/fleet/record";
+import {
+  diffFleet,
+  planFleet,
+  stateAfterRun,
+  type FleetState,
+} from "../../provider/plan/fleet/plan";
+import {
+  formatRecord,
+  parseRecord,
+  tokenHash,
+  type DeviceRecord,
+} from "../../provider/plan/fleet/record";
 import { UNKNOWN } from "../../provider/plan/inputs";
 
 const id = (n: number) => `0b7c5a2e-1111-4a2b-9c3d-${String(n).padStart(12, "0")}`;
 const AT = "2026-11-27T10:00:00Z";
 
 function fleet(overrides: Record<string, unknown> = {}): FleetInputs {
-  const { inputs, failures } = checkFleet({ managedDeviceIds: [id(1), id(2), id(3)], rotationToken: "A", ...overrides });
+  const { inputs, failures } = checkFleet({
+    managedDeviceIds: [id(1), id(2), id(3)],
+    rotationToken: "A",
+    ...overrides,
+  });
   assert.deepEqual(failures, []);
   return inputs as unknown as FleetInputs;
 }
@@ -17,14 +31,26 @@ function fleet(overrides: Record<string, unknown> = {}): FleetInputs {
 function settled(news: FleetInputs): FleetState {
   const plan = planFleet(undefined, news);
   const results = new Map<string, DeviceRecord>(
-    plan.rotate.map((d) => [d, { status: "requested", at: AT, token: tokenHash(news.deviceTokens?.[d] ?? news.rotationToken) }]),
+    plan.rotate.map((d) => [
+      d,
+      {
+        status: "requested",
+        at: AT,
+        token: tokenHash(news.deviceTokens?.[d] ?? news.rotationToken),
+      },
+    ]),
   );
   return stateAfterRun(undefined, news, plan, results, AT, formatRecord);
 }
 
 describe("plan: fleet records", () => {
   it("round-trips a record and keeps it short", () => {
-    const r: DeviceRecord = { status: "failed", at: "2026-11-27T10:00:00.123Z", token: tokenHash("A"), detail: "0x80310008" };
+    const r: DeviceRecord = {
+      status: "failed",
+      at: "2026-11-27T10:00:00.123Z",
+      token: tokenHash("A"),
+      detail: "0x80310008",
+    };
     const line = formatRecord(r);
     assert.equal(line, `failed 2026-11-27T10:00:00Z ${tokenHash("A")} 0x80310008`);
     assert.deepEqual(parseRecord(line), { ...r, at: "2026-11-27T10:00:00Z" });
@@ -43,8 +69,15 @@ describe("plan: fleet check", () => {
     assert.deepEqual(f.managedDeviceIds, [id(1), id(3)]);
   });
   it("fails non-GUID ids and bad per-device tokens, naming them", () => {
-    const r = checkFleet({ managedDeviceIds: [id(1), "../etc"], rotationToken: "A", deviceTokens: { [id(1)]: "" } });
-    assert.deepEqual(r.failures.map((f) => f.property), ["managedDeviceIds", "deviceTokens"]);
+    const r = checkFleet({
+      managedDeviceIds: [id(1), "../etc"],
+      rotationToken: "A",
+      deviceTokens: { [id(1)]: "" },
+    });
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ["managedDeviceIds", "deviceTokens"],
+    );
     assert.match(r.failures[0]!.reason, /"\.\.\/etc"/);
   });
 });
@@ -64,7 +97,10 @@ describe("plan: fleet plan", () => {
   it("rotates only an added device and forgets a removed one", () => {
     const olds = settled(fleet());
     const plan = planFleet(olds, fleet({ managedDeviceIds: [id(2), id(3), id(4)] }));
-    assert.deepEqual([plan.rotate, plan.forget, plan.unchanged], [[id(4)], [id(1)], [id(2), id(3)]]);
+    assert.deepEqual(
+      [plan.rotate, plan.forget, plan.unchanged],
+      [[id(4)], [id(1)], [id(2), id(3)]],
+    );
   });
   it("rotates exactly the devices whose own token changed", () => {
     const olds = settled(fleet());
@@ -79,9 +115,24 @@ describe("plan: fleet plan", () => {
   it("retries errors, keeps skips settled for their token, and settles lost answers first", () => {
     const news = fleet();
     const olds = settled(news);
-    olds.devices[id(1)] = formatRecord({ status: "error", at: AT, token: "-", detail: "Forbidden" });
-    olds.devices[id(2)] = formatRecord({ status: "skipped", at: AT, token: tokenHash("A"), detail: "osTooOld" });
-    olds.devices[id(3)] = formatRecord({ status: "unverified", at: AT, token: tokenHash("A"), detail: "-" });
+    olds.devices[id(1)] = formatRecord({
+      status: "error",
+      at: AT,
+      token: "-",
+      detail: "Forbidden",
+    });
+    olds.devices[id(2)] = formatRecord({
+      status: "skipped",
+      at: AT,
+      token: tokenHash("A"),
+      detail: "osTooOld",
+    });
+    olds.devices[id(3)] = formatRecord({
+      status: "unverified",
+      at: AT,
+      token: tokenHash("A"),
+      detail: "-",
+    });
     const plan = planFleet(olds, news);
     assert.deepEqual([plan.rotate, plan.unchanged, plan.settle], [[id(1)], [id(2)], [id(3)]]);
     // A new token re-evaluates the skipped device.
@@ -94,7 +145,10 @@ describe("plan: fleet plan", () => {
     assert.deepEqual(d.plan?.rotate, []);
   });
   it("cannot plan with unknown ids at preview, and says it may change", () => {
-    const d = diffFleet(settled(fleet()), { ...fleet(), managedDeviceIds: UNKNOWN as unknown as string[] });
+    const d = diffFleet(settled(fleet()), {
+      ...fleet(),
+      managedDeviceIds: UNKNOWN as unknown as string[],
+    });
     assert.deepEqual(d, { changes: true });
   });
 });
@@ -104,7 +158,9 @@ describe("plan: fleet state after a run", () => {
     const news = fleet();
     const olds = settled(fleet({ rotationToken: "old" }));
     const plan = planFleet(olds, news);
-    const results = new Map<string, DeviceRecord>([[id(1), { status: "requested", at: AT, token: tokenHash("A") }]]);
+    const results = new Map<string, DeviceRecord>([
+      [id(1), { status: "requested", at: AT, token: tokenHash("A") }],
+    ]);
     const s = stateAfterRun(olds, news, plan, results, AT, formatRecord);
     assert.equal(parseRecord(s.devices[id(1)]!)!.token, tokenHash("A"));
     assert.equal(parseRecord(s.devices[id(2)]!)!.token, tokenHash("old"));

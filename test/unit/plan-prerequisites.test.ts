@@ -22,12 +22,19 @@ describe("plan: prerequisites", () => {
     ["an unjoined device", { joinType: "unknown" }, "notJoined"],
     ["an unencrypted device", { isEncrypted: false }, "notEncrypted"],
     ["a multi-session host", { skuFamily: "EnterpriseMultiSession" }, "multiSession"],
-    ["a device without Entra id", { azureADDeviceId: "00000000-0000-0000-0000-000000000000" }, "noEntraDevice"],
+    [
+      "a device without Entra id",
+      { azureADDeviceId: "00000000-0000-0000-0000-000000000000" },
+      "noEntraDevice",
+    ],
   ];
   for (const [what, overrides, code] of cases) {
     it(`refuses ${what} with code ${code} and a reason naming the fact`, () => {
       const unmet = unmetPrerequisites(windowsDevice(overrides));
-      assert.deepEqual(unmet.map((u) => u.code), [code]);
+      assert.deepEqual(
+        unmet.map((u) => u.code),
+        [code],
+      );
       assert.ok(unmet[0]!.reason.length > 10);
     });
   }
@@ -37,8 +44,13 @@ describe("plan: prerequisites", () => {
   });
 
   it("reports every unmet prerequisite at once", () => {
-    const unmet = unmetPrerequisites(windowsDevice({ isEncrypted: false, joinType: "azureADRegistered" }));
-    assert.deepEqual(unmet.map((u) => u.code), ["notJoined", "notEncrypted"]);
+    const unmet = unmetPrerequisites(
+      windowsDevice({ isEncrypted: false, joinType: "azureADRegistered" }),
+    );
+    assert.deepEqual(
+      unmet.map((u) => u.code),
+      ["notJoined", "notEncrypted"],
+    );
   });
 });
 
@@ -54,11 +66,20 @@ describe("plan: OS versions", () => {
 
 describe("plan: Graph collection", () => {
   it("addresses co-managed devices under comanagedDevices when auto", () => {
-    assert.equal(chooseCollection({ managementAgent: "configurationManagerClientMdm" }, "auto"), "comanagedDevices");
+    assert.equal(
+      chooseCollection({ managementAgent: "configurationManagerClientMdm" }, "auto"),
+      "comanagedDevices",
+    );
     assert.equal(chooseCollection({ managementAgent: "mdm" }, "auto"), "managedDevices");
   });
   it("honours an explicit override", () => {
-    assert.equal(chooseCollection({ managementAgent: "configurationManagerClientMdm" }, "managedDevices"), "managedDevices");
-    assert.equal(chooseCollection({ managementAgent: "mdm" }, "comanagedDevices"), "comanagedDevices");
+    assert.equal(
+      chooseCollection({ managementAgent: "configurationManagerClientMdm" }, "managedDevices"),
+      "managedDevices",
+    );
+    assert.equal(
+      chooseCollection({ managementAgent: "mdm" }, "comanagedDevices"),
+      "comanagedDevices",
+    );
   });
 });

@@ -15,7 +15,11 @@ import { windowsDevice } from "../support/devices";
 const ID = "0b7c5a2e-1111-4a2b-9c3d-000000000001";
 
 function inputs(overrides: Partial<SingleDeviceInputs> = {}): SingleDeviceInputs {
-  const { inputs: i, failures } = checkSingleDevice({ managedDeviceId: ID, rotationToken: "A", ...overrides });
+  const { inputs: i, failures } = checkSingleDevice({
+    managedDeviceId: ID,
+    rotationToken: "A",
+    ...overrides,
+  });
   assert.deepEqual(failures, []);
   return i as unknown as SingleDeviceInputs;
 }
@@ -30,7 +34,10 @@ function created(overrides: Partial<SingleDeviceInputs> = {}): SingleDeviceState
 
 describe("plan: single device check", () => {
   it("fills defaults and lower-cases the device id", () => {
-    const { inputs: i, failures } = checkSingleDevice({ managedDeviceId: ID.toUpperCase(), rotationToken: "2026-Q4" });
+    const { inputs: i, failures } = checkSingleDevice({
+      managedDeviceId: ID.toUpperCase(),
+      rotationToken: "2026-Q4",
+    });
     assert.deepEqual(failures, []);
     assert.equal(i.managedDeviceId, ID);
     assert.equal(i.rotateOnCreate, true);
@@ -40,21 +47,48 @@ describe("plan: single device check", () => {
 
   const bad: [string, Record<string, unknown>, string][] = [
     ["a missing device id", { rotationToken: "A" }, "managedDeviceId"],
-    ["a non-GUID device id", { managedDeviceId: "LAPTOP-1", rotationToken: "A" }, "managedDeviceId"],
-    ["a path trick in the id", { managedDeviceId: `${ID}/../x`, rotationToken: "A" }, "managedDeviceId"],
+    [
+      "a non-GUID device id",
+      { managedDeviceId: "LAPTOP-1", rotationToken: "A" },
+      "managedDeviceId",
+    ],
+    [
+      "a path trick in the id",
+      { managedDeviceId: `${ID}/../x`, rotationToken: "A" },
+      "managedDeviceId",
+    ],
     ["a missing token", { managedDeviceId: ID }, "rotationToken"],
     ["a blank token", { managedDeviceId: ID, rotationToken: "   " }, "rotationToken"],
     ["a numeric token", { managedDeviceId: ID, rotationToken: 5 }, "rotationToken"],
     ["an overlong token", { managedDeviceId: ID, rotationToken: "x".repeat(300) }, "rotationToken"],
-    ["an unknown endpoint", { managedDeviceId: ID, rotationToken: "A", endpoint: "devices" }, "endpoint"],
-    ["an unknown waitFor", { managedDeviceId: ID, rotationToken: "A", waitFor: "forever" }, "waitFor"],
-    ["a fractional timeout", { managedDeviceId: ID, rotationToken: "A", waitTimeoutSeconds: 1.5 }, "waitTimeoutSeconds"],
-    ["rotateOnCreate as text", { managedDeviceId: ID, rotationToken: "A", rotateOnCreate: "no" }, "rotateOnCreate"],
+    [
+      "an unknown endpoint",
+      { managedDeviceId: ID, rotationToken: "A", endpoint: "devices" },
+      "endpoint",
+    ],
+    [
+      "an unknown waitFor",
+      { managedDeviceId: ID, rotationToken: "A", waitFor: "forever" },
+      "waitFor",
+    ],
+    [
+      "a fractional timeout",
+      { managedDeviceId: ID, rotationToken: "A", waitTimeoutSeconds: 1.5 },
+      "waitTimeoutSeconds",
+    ],
+    [
+      "rotateOnCreate as text",
+      { managedDeviceId: ID, rotationToken: "A", rotateOnCreate: "no" },
+      "rotateOnCreate",
+    ],
   ];
   for (const [what, news, property] of bad) {
     it(`fails ${what} on ${property}`, () => {
       const { failures } = checkSingleDevice(news);
-      assert.deepEqual(failures.map((f) => f.property), [property]);
+      assert.deepEqual(
+        failures.map((f) => f.property),
+        [property],
+      );
     });
   }
 
@@ -67,11 +101,16 @@ describe("plan: single device check", () => {
 describe("plan: single device diff", () => {
   it("reports no change for the same inputs, whatever __provider holds", () => {
     const olds = { ...created(), __provider: "exports.handler = old" } as SingleDeviceState;
-    const d = diffSingleDevice(olds, { ...inputs(), __provider: "exports.handler = new" } as SingleDeviceInputs);
+    const d = diffSingleDevice(olds, {
+      ...inputs(),
+      __provider: "exports.handler = new",
+    } as SingleDeviceInputs);
     assert.deepEqual(d, { changes: false, replaces: [], changed: [] });
   });
   it("reports an update for a new token", () => {
-    assert.deepEqual(diffSingleDevice(created(), inputs({ rotationToken: "B" })).changed, ["rotationToken"]);
+    assert.deepEqual(diffSingleDevice(created(), inputs({ rotationToken: "B" })).changed, [
+      "rotationToken",
+    ]);
   });
   it("reports an update without rotation for a setting", () => {
     const d = diffSingleDevice(created(), inputs({ waitFor: "applied" }));
@@ -79,14 +118,28 @@ describe("plan: single device diff", () => {
     assert.deepEqual(d.changed, ["waitFor"]);
   });
   it("replaces for a new device id", () => {
-    const d = diffSingleDevice(created(), inputs({ managedDeviceId: "0b7c5a2e-1111-4a2b-9c3d-000000000002" }));
+    const d = diffSingleDevice(
+      created(),
+      inputs({ managedDeviceId: "0b7c5a2e-1111-4a2b-9c3d-000000000002" }),
+    );
     assert.deepEqual(d.replaces, ["managedDeviceId"]);
   });
   it("treats an unknown token as a possible change", () => {
-    assert.equal(diffSingleDevice(created(), { ...inputs(), rotationToken: UNKNOWN }).changes, true);
+    assert.equal(
+      diffSingleDevice(created(), { ...inputs(), rotationToken: UNKNOWN }).changes,
+      true,
+    );
   });
   it("does not rotate or update on state written without optional fields (older versions)", () => {
-    const minimal = { managedDeviceId: ID, rotationToken: "A", rotateOnCreate: true, endpoint: "auto", waitFor: "requested", waitTimeoutSeconds: 900, pollIntervalSeconds: 30 };
+    const minimal = {
+      managedDeviceId: ID,
+      rotationToken: "A",
+      rotateOnCreate: true,
+      endpoint: "auto",
+      waitFor: "requested",
+      waitTimeoutSeconds: 900,
+      pollIntervalSeconds: 30,
+    };
     assert.equal(diffSingleDevice(minimal as SingleDeviceState, inputs()).changes, false);
   });
 });
@@ -99,23 +152,68 @@ describe("plan: single device rotation decisions and records", () => {
   });
   it("records a create with the request, and an adoption without one", () => {
     const s = created();
-    assert.deepEqual([s.status, s.rotationCount, s.adopted, s.requestId], ["requested", 1, false, "r-1"]);
-    const a = stateAfterCreate(inputs({ rotateOnCreate: false }), windowsDevice(), "managedDevices", undefined);
-    assert.deepEqual([a.status, a.rotationCount, a.adopted, a.requestedAt], ["adopted", 0, true, undefined]);
+    assert.deepEqual(
+      [s.status, s.rotationCount, s.adopted, s.requestId],
+      ["requested", 1, false, "r-1"],
+    );
+    const a = stateAfterCreate(
+      inputs({ rotateOnCreate: false }),
+      windowsDevice(),
+      "managedDevices",
+      undefined,
+    );
+    assert.deepEqual(
+      [a.status, a.rotationCount, a.adopted, a.requestedAt],
+      ["adopted", 0, true, undefined],
+    );
   });
   it("an update with a rotation counts it and records the new token; one without keeps the outcome", () => {
     const s = { ...created(), status: "done" as const, actionState: "done" as const };
-    const rotated = stateAfterUpdate(s, inputs({ rotationToken: "B" }), windowsDevice(), "managedDevices", { requestedAt: "2026-11-28T00:00:00.000Z", requestId: "r-2" });
-    assert.deepEqual([rotated.rotationToken, rotated.rotationCount, rotated.status, rotated.requestId, rotated.actionState], ["B", 2, "requested", "r-2", undefined]);
-    const settingsOnly = stateAfterUpdate(s, inputs({ reason: "audit" }), undefined, undefined, undefined);
-    assert.deepEqual([settingsOnly.rotationCount, settingsOnly.status, settingsOnly.reason, settingsOnly.requestId], [1, "done", "audit", "r-1"]);
+    const rotated = stateAfterUpdate(
+      s,
+      inputs({ rotationToken: "B" }),
+      windowsDevice(),
+      "managedDevices",
+      { requestedAt: "2026-11-28T00:00:00.000Z", requestId: "r-2" },
+    );
+    assert.deepEqual(
+      [
+        rotated.rotationToken,
+        rotated.rotationCount,
+        rotated.status,
+        rotated.requestId,
+        rotated.actionState,
+      ],
+      ["B", 2, "requested", "r-2", undefined],
+    );
+    const settingsOnly = stateAfterUpdate(
+      s,
+      inputs({ reason: "audit" }),
+      undefined,
+      undefined,
+      undefined,
+    );
+    assert.deepEqual(
+      [
+        settingsOnly.rotationCount,
+        settingsOnly.status,
+        settingsOnly.reason,
+        settingsOnly.requestId,
+      ],
+      [1, "done", "audit", "r-1"],
+    );
   });
   it("refresh keeps the token and marks a vanished device missing instead of dropping it", () => {
     const r = stateAfterRead(created(), undefined, undefined, "2026-11-28T00:00:00Z");
     assert.deepEqual([r.status, r.rotationToken, r.rotationCount], ["missing", "A", 1]);
   });
   it("refresh records the outcome of the request", () => {
-    const r = stateAfterRead(created(), windowsDevice(), { status: "failed", errorCode: -2144272376, errorText: "0x80310008 x" }, "2026-11-28T00:00:00Z");
+    const r = stateAfterRead(
+      created(),
+      windowsDevice(),
+      { status: "failed", errorCode: -2144272376, errorText: "0x80310008 x" },
+      "2026-11-28T00:00:00Z",
+    );
     assert.deepEqual([r.status, r.errorCode, r.rotationToken], ["failed", -2144272376, "A"]);
   });
 });

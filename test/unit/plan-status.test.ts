@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describeHresult, hresultText, toHresultHex } from "../../provider/plan/hresult";
-import { latestRotationResult, resultForRequest, rotationStartedSince } from "../../provider/plan/actionResult";
+import {
+  latestRotationResult,
+  resultForRequest,
+  rotationStartedSince,
+} from "../../provider/plan/actionResult";
 import { escrowEvidence, outcomeOf } from "../../provider/plan/status";
 import { rotationResult, windowsDevice } from "../support/devices";
 
@@ -10,7 +14,14 @@ describe("plan: HRESULT text", () => {
     assert.equal(toHresultHex(0), "0x00000000");
   });
   it("names every known code from the Graph facts with a hint", () => {
-    for (const hex of ["0x803100DA", "0x803100DB", "0x803100E1", "0x80310008", "0x80310059", "0x80070490"]) {
+    for (const hex of [
+      "0x803100DA",
+      "0x803100DB",
+      "0x803100E1",
+      "0x80310008",
+      "0x80310059",
+      "0x80070490",
+    ]) {
       const info = describeHresult(Number.parseInt(hex, 16) | 0);
       assert.equal(info.hex, hex);
       assert.ok(info.meaning && info.hint, `no meaning/hint for ${hex}`);
@@ -24,7 +35,12 @@ describe("plan: HRESULT text", () => {
 describe("plan: which action result is ours", () => {
   const older = rotationResult({ startDateTime: "2026-10-01T00:00:00Z", actionState: "done" });
   const newer = rotationResult({ startDateTime: "2026-11-27T10:00:00Z", actionState: "pending" });
-  const other = { actionName: "syncDevice", actionState: "done" as const, startDateTime: "2026-11-27T11:00:00Z", lastUpdatedDateTime: "2026-11-27T11:00:00Z" };
+  const other = {
+    actionName: "syncDevice",
+    actionState: "done" as const,
+    startDateTime: "2026-11-27T11:00:00Z",
+    lastUpdatedDateTime: "2026-11-27T11:00:00Z",
+  };
 
   it("picks the latest rotation by @odata.type, ignoring other actions", () => {
     const d = windowsDevice({ deviceActionResults: [older, other, newer] });
@@ -32,18 +48,39 @@ describe("plan: which action result is ours", () => {
   });
   it("falls back to the action name when the type is absent", () => {
     const { ["@odata.type"]: _t, ...untyped } = newer;
-    assert.equal(latestRotationResult(windowsDevice({ deviceActionResults: [untyped] }))?.actionState, "pending");
+    assert.equal(
+      latestRotationResult(windowsDevice({ deviceActionResults: [untyped] }))?.actionState,
+      "pending",
+    );
   });
   it("ignores a result that predates our request beyond the clock-skew margin", () => {
     const d = windowsDevice({ deviceActionResults: [older] });
     assert.equal(resultForRequest(d, "2026-11-27T09:59:00Z"), undefined);
-    assert.equal(resultForRequest(windowsDevice({ deviceActionResults: [newer] }), "2026-11-27T10:02:00Z"), newer);
+    assert.equal(
+      resultForRequest(windowsDevice({ deviceActionResults: [newer] }), "2026-11-27T10:02:00Z"),
+      newer,
+    );
   });
   it("detects a rotation started after a lost answer by comparing start times", () => {
-    assert.equal(rotationStartedSince(older.startDateTime, windowsDevice({ deviceActionResults: [older] })), false);
-    assert.equal(rotationStartedSince(older.startDateTime, windowsDevice({ deviceActionResults: [older, newer] })), true);
-    assert.equal(rotationStartedSince(undefined, windowsDevice({ deviceActionResults: [] })), false);
-    assert.equal(rotationStartedSince(undefined, windowsDevice({ deviceActionResults: [newer] })), true);
+    assert.equal(
+      rotationStartedSince(older.startDateTime, windowsDevice({ deviceActionResults: [older] })),
+      false,
+    );
+    assert.equal(
+      rotationStartedSince(
+        older.startDateTime,
+        windowsDevice({ deviceActionResults: [older, newer] }),
+      ),
+      true,
+    );
+    assert.equal(
+      rotationStartedSince(undefined, windowsDevice({ deviceActionResults: [] })),
+      false,
+    );
+    assert.equal(
+      rotationStartedSince(undefined, windowsDevice({ deviceActionResults: [newer] })),
+      true,
+    );
   });
 });
 

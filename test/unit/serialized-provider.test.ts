@@ -11,11 +11,20 @@ const GOLDEN = path.join(__dirname, "fixtures", "serialized-provider.js.txt");
 const SECRET = "s3cr3t-from-env-7f1c";
 
 function serialized(env: Record<string, string>): Record<string, string> {
-  const out = execFileSync(process.execPath, [path.join(ROOT, "test/support/print-serialized-provider.js")], {
-    cwd: ROOT,
-    env: { ...process.env, AZURE_CLIENT_SECRET: SECRET, PULUMI_CONFIG: JSON.stringify({ "bitlocker:clientSecret": SECRET }), ...env },
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    process.execPath,
+    [path.join(ROOT, "test/support/print-serialized-provider.js")],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AZURE_CLIENT_SECRET: SECRET,
+        PULUMI_CONFIG: JSON.stringify({ "bitlocker:clientSecret": SECRET }),
+        ...env,
+      },
+      encoding: "utf8",
+    },
+  );
   return JSON.parse(out) as Record<string, string>;
 }
 
@@ -23,7 +32,14 @@ const TYPES = [
   "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotation",
   "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotationFleet",
 ];
-const OUR_CODE = ["unmetPrerequisites", "GraphClient", "rotateBitLockerKeys", "undici", "clientSecret", SECRET];
+const OUR_CODE = [
+  "unmetPrerequisites",
+  "GraphClient",
+  "rotateBitLockerKeys",
+  "undici",
+  "clientSecret",
+  SECRET,
+];
 
 describe("serialized provider", () => {
   describe("installed under node_modules (as users install it)", () => {
@@ -51,7 +67,10 @@ describe("serialized provider", () => {
       const text = serialized({})[TYPES[0]!]!;
       assert.ok(Buffer.byteLength(text) < 3072, `${Buffer.byteLength(text)} bytes`);
       for (const op of ["configure", "check", "diff", "create", "update", "read", "delete"]) {
-        assert.match(text, new RegExp(`require\\("pulumi-intune-bitlocker/engine/single-device"\\)\\.${op}\\(`));
+        assert.match(
+          text,
+          new RegExp(`require\\("pulumi-intune-bitlocker/engine/single-device"\\)\\.${op}\\(`),
+        );
       }
       for (const word of OUR_CODE) assert.ok(!text.includes(word), `contains ${word}`);
     });

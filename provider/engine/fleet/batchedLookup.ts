@@ -57,16 +57,26 @@ export async function lookupDevices(
         if (a.status === 200) results.set(job.id, a.body as ManagedDevice);
         else if (a.status === 404) results.set(job.id, { notFound: true });
         else if ((a.status === 429 || a.status >= 500) && ++job.attempts < MAX_ATTEMPTS) {
-          wait = Math.max(wait, parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** job.attempts);
+          wait = Math.max(
+            wait,
+            parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** job.attempts,
+          );
           queue.push(job);
         } else {
-          results.set(job.id, { error: graphErrorFromBatchResponse(a, { operation: "getManagedDevice", deviceId: job.id }) });
+          results.set(job.id, {
+            error: graphErrorFromBatchResponse(a, {
+              operation: "getManagedDevice",
+              deviceId: job.id,
+            }),
+          });
         }
       });
       if (wait > 0) await sleep(wait);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(ids.length / 20)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, Math.ceil(ids.length / 20)) }, worker),
+  );
   return results;
 }
 

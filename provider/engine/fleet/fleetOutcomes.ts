@@ -8,7 +8,16 @@ import { isForbidden } from "../errorKinds";
 import { isDevice, lookupDevices } from "./batchedLookup";
 
 /** Records whose device may still report something. */
-const FOLLOWED = new Set(["requested", "pending", "done", "failed", "notSupported", "canceled", "missing", "escrowed"]);
+const FOLLOWED = new Set([
+  "requested",
+  "pending",
+  "done",
+  "failed",
+  "notSupported",
+  "canceled",
+  "missing",
+  "escrowed",
+]);
 
 export interface OutcomeUpdate {
   records: Map<string, DeviceRecord>;
@@ -39,7 +48,8 @@ export async function readFleetOutcomes(
     else delete next.detail;
     if (record.status === "escrowed" && outcome.status === "done") next.status = "escrowed";
     out.set(id, next);
-    if (checkEscrow && next.status === "done") done.push({ id, entraId: device.azureADDeviceId, record: next });
+    if (checkEscrow && next.status === "done")
+      done.push({ id, entraId: device.azureADDeviceId, record: next });
   }
   let escrowHint: string | undefined;
   for (const d of done) {

@@ -3,7 +3,7 @@ import { log } from "../log";
 
 export class FleetProgress {
   private readonly started = Date.now();
-  private lastPrint = 0;
+  private lastPrint = this.started;
   private done = 0;
   private readonly counts = new Map<string, number>();
 

@@ -55,8 +55,11 @@ export async function rotateInBatches(
   let stopped: GraphError | Error | undefined;
   const finished = new Set<Promise<void>>();
 
-  const settle = (job: Pending, record: Omit<DeviceRecord, "token"> & { token?: string }, error?: Error) =>
-    o.onRecord(job.id, { token: job.token, ...record }, error);
+  const settle = (
+    job: Pending,
+    record: Omit<DeviceRecord, "token"> & { token?: string },
+    error?: Error,
+  ) => o.onRecord(job.id, { token: job.token, ...record }, error);
   const retryLater = (job: Pending, delayMs: number, detail: string) => {
     if (job.attempts < o.maxAttempts) {
       job.notBefore = Date.now() + delayMs;
@@ -88,8 +91,10 @@ export async function rotateInBatches(
       const err = e as GraphError;
       if (err.status === 401 || err.status === 403) stopped ??= err;
       for (const j of batch) {
-        if (err.status === 429 || err.status === 503) retryLater(j, 1000, err.code ?? "TooManyRequests");
-        else settle(j, { status: "error", at: sentAt, token: "-", detail: err.code ?? "Error" }, err);
+        if (err.status === 429 || err.status === 503)
+          retryLater(j, 1000, err.code ?? "TooManyRequests");
+        else
+          settle(j, { status: "error", at: sentAt, token: "-", detail: err.code ?? "Error" }, err);
       }
       return;
     }
@@ -99,7 +104,8 @@ export async function rotateInBatches(
       if (a.status === 204 || a.status === 200) {
         settle(job, { status: "requested", at: sentAt });
       } else if (a.status === 429 || a.status === 503) {
-        const wait = parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** Math.min(job.attempts, 6);
+        const wait =
+          parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** Math.min(job.attempts, 6);
         if (a.status === 429) o.pacer.throttled(wait, Date.now());
         retryLater(job, wait, a.status === 429 ? "TooManyRequests" : "ServiceUnavailable");
       } else if (a.status === 500 || a.status === 502 || a.status === 504) {
@@ -108,9 +114,16 @@ export async function rotateInBatches(
       } else if (a.status === 404) {
         settle(job, { status: "skipped", at: sentAt, detail: "notFound" });
       } else {
-        const err = graphErrorFromBatchResponse(a, { operation: "rotateBitLockerKeys", deviceId: job.id });
+        const err = graphErrorFromBatchResponse(a, {
+          operation: "rotateBitLockerKeys",
+          deviceId: job.id,
+        });
         if (a.status === 401 || a.status === 403) stopped ??= err;
-        settle(job, { status: "error", at: sentAt, token: "-", detail: err.code ?? String(a.status) }, err);
+        settle(
+          job,
+          { status: "error", at: sentAt, token: "-", detail: err.code ?? String(a.status) },
+          err,
+        );
       }
     });
     if (unknown.length > 0) await recheck(graph, unknown, retryLater, settle);
@@ -119,7 +132,8 @@ export async function rotateInBatches(
   for (;;) {
     if (stopped) {
       // Permission or credential trouble: sending more would only fail the same way.
-      for (const j of queue.splice(0)) settle(j, { status: "error", at: now(), token: "-", detail: "NotSent" }, stopped);
+      for (const j of queue.splice(0))
+        settle(j, { status: "error", at: now(), token: "-", detail: "NotSent" }, stopped);
     }
     if (queue.length === 0 && inFlight === 0) break;
     const t = Date.now();
@@ -159,7 +173,11 @@ async function recheck(
   retryLater: (job: Pending, delayMs: number, detail: string) => void,
   settle: (job: Pending, record: Omit<DeviceRecord, "token"> & { token?: string }) => void,
 ): Promise<void> {
-  const seen = await lookupDevices(graph, jobs.map((j) => j.id), 1);
+  const seen = await lookupDevices(
+    graph,
+    jobs.map((j) => j.id),
+    1,
+  );
   for (const job of jobs) {
     const device = seen.get(job.id);
     if (isDevice(device)) {
@@ -178,7 +196,11 @@ async function recheck(
 }
 
 /** The job for a device read before the run. */
-export function jobFor(device: ManagedDevice, collection: DeviceCollection, token: string): RotationJob {
+export function jobFor(
+  device: ManagedDevice,
+  collection: DeviceCollection,
+  token: string,
+): RotationJob {
   const prior = latestRotationResult(device)?.startDateTime;
   return { id: device.id, collection, token, ...(prior ? { priorStart: prior } : {}) };
 }

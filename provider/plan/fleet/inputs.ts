@@ -1,6 +1,13 @@
 // Validation of BitLockerKeyRotationFleet inputs at preview time. Pure.
 import { isGuid, normalizeGuid } from "../ids";
-import { InputChecker, isUnknown, preview, tokenProblem, type CheckFailure, type RotationSettings } from "../inputs";
+import {
+  InputChecker,
+  isUnknown,
+  preview,
+  tokenProblem,
+  type CheckFailure,
+  type RotationSettings,
+} from "../inputs";
 
 export interface FleetInputs extends RotationSettings {
   /** Lower-cased, de-duplicated and sorted, so that order never causes a diff. */
@@ -25,7 +32,10 @@ export function checkFleet(news: Record<string, unknown>): {
   } else if (!Array.isArray(ids)) {
     c.fail("managedDeviceIds", "managedDeviceIds must be a list of Intune managed device ids");
   } else if (ids.length > MAX_FLEET_SIZE) {
-    c.fail("managedDeviceIds", `at most ${MAX_FLEET_SIZE} devices per fleet resource; split the fleet`);
+    c.fail(
+      "managedDeviceIds",
+      `at most ${MAX_FLEET_SIZE} devices per fleet resource; split the fleet`,
+    );
   } else {
     const bad = ids.filter((id) => !isUnknown(id) && !isGuid(id));
     if (bad.length > 0) {

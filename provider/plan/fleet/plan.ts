@@ -3,7 +3,13 @@
 // ones; settle lost answers before resending; touch nothing else.
 import { isUnknown } from "../inputs";
 import { desiredToken, type FleetInputs } from "./inputs";
-import { parseRecord, settlesToken, tokenHash, type DeviceRecord, type FleetDeviceStatus } from "./record";
+import {
+  parseRecord,
+  settlesToken,
+  tokenHash,
+  type DeviceRecord,
+  type FleetDeviceStatus,
+} from "./record";
 
 export interface FleetState extends FleetInputs {
   stateVersion: number;
@@ -85,12 +91,15 @@ export function diffFleet(olds: Partial<FleetState>, news: FleetInputs): FleetDi
   const plan = planFleet(olds, news);
   const work = plan.rotate.length + plan.adopt.length + plan.settle.length + plan.forget.length;
   const settings = SETTINGS.some((k) => (olds[k] ?? null) !== (news[k] ?? null));
-  const tokens = JSON.stringify(olds.deviceTokens ?? {}) !== JSON.stringify(news.deviceTokens ?? {});
+  const tokens =
+    JSON.stringify(olds.deviceTokens ?? {}) !== JSON.stringify(news.deviceTokens ?? {});
   return { changes: work > 0 || settings || tokens, plan };
 }
 
 /** Status counts over all records. */
-export function countStatuses(devices: Record<string, string>): Partial<Record<FleetDeviceStatus, number>> {
+export function countStatuses(
+  devices: Record<string, string>,
+): Partial<Record<FleetDeviceStatus, number>> {
   const counts: Partial<Record<FleetDeviceStatus, number>> = {};
   for (const line of Object.values(devices)) {
     const s = parseRecord(line)?.status;
@@ -118,7 +127,8 @@ export function stateAfterRun(
     const line = r ? formatted(r) : previous[id];
     if (line !== undefined) devices[id] = line;
   }
-  const tally = (s: FleetDeviceStatus[]) => [...results.values()].filter((r) => s.includes(r.status)).length;
+  const tally = (s: FleetDeviceStatus[]) =>
+    [...results.values()].filter((r) => s.includes(r.status)).length;
   const lastRun: FleetRunSummary = {
     at,
     rotated: tally(["requested", "pending", "done", "escrowed", "failed", "notSupported"]),
