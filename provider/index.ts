@@ -5,3 +5,5 @@ export { BitLockerKeyRotationFleet } from "./resources/bitLockerKeyRotationFleet
 export type { BitLockerKeyRotationFleetArgs } from "./resources/bitLockerKeyRotationFleet";
 export { selectDevices } from "./query/selectDevices";
 export type { DeviceQuery, SelectedDevice } from "./query/selectDevices";
+export { rotationWindow, rotationWindowBounds, RotationWindowError } from "./plan/rotationWindow";
+export type { RotationWindow, RotationWindowOptions } from "./plan/rotationWindow";
