@@ -17,7 +17,9 @@ import {
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
 import { unmetPrerequisites } from "../plan/prerequisites";
+import type { ManagedDevice } from "../graph/types";
 import { engineContext } from "./context";
+import { checkKeyCaps, guardEnabled, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
@@ -142,6 +144,7 @@ async function prepare(
   const seen = await lookupDevices(graph, [...plan.rotate, ...plan.settle]);
   const at = new Date().toISOString();
   const jobs: RotationJob[] = [];
+  const eligible: ManagedDevice[] = [];
   const settle = new Set(plan.settle);
   for (const [deviceId, found] of seen) {
     const token = tokenHash(desiredToken(news, deviceId));
@@ -177,7 +180,23 @@ async function prepare(
       record({ status: "skipped", at, token, detail: unmet[0]!.code });
       continue;
     }
-    jobs.push(jobFor(found, chooseCollection(found, news.endpoint), token));
+    eligible.push(found);
+  }
+  // Entra's 200-key cap: a device at the limit is skipped, one near it is named in a warning.
+  const caps = guardEnabled(news)
+    ? await checkKeyCaps(graph, eligible, news)
+    : new Map<string, KeyCapFinding>();
+  const near = [...caps.values()].filter((f) => f.verdict === "warn");
+  if (near.length > 0)
+    log(`${near.length} device(s) near Entra's recovery-key cap, e.g. ${near[0]!.message}`);
+  for (const device of eligible) {
+    const token = tokenHash(desiredToken(news, device.id));
+    if (caps.get(device.id)?.verdict === "refuse") {
+      results.set(device.id, { status: "skipped", at, token, detail: "keyCap" });
+      progress.add("skipped");
+      continue;
+    }
+    jobs.push(jobFor(device, chooseCollection(device, news.endpoint), token));
   }
   return jobs;
 }

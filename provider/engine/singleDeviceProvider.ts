@@ -16,7 +16,9 @@ import {
   type SingleDeviceState,
 } from "../plan/singleDevice";
 import { unverifiedFor, wasCarriedOut } from "../plan/unverifiedRequest";
+import { isUnknown } from "../plan/inputs";
 import { deviceGraph } from "./context";
+import { checkKeyCap, guardEnabled } from "./keyCapGuard";
 import type { DeviceGraph } from "./deviceGraph";
 import { isNotFound } from "./errorKinds";
 import { PrerequisiteError, RecordedFailure } from "./errors";
@@ -26,8 +28,35 @@ import { requestRotation } from "./requestRotation";
 
 type Props = Record<string, unknown>;
 
-export async function check(_olds: Props, news: Props) {
-  return checkSingleDevice(news);
+/**
+ * Validates inputs with no Graph call, except one guard: when this run would rotate the device,
+ * its escrowed recovery keys are counted (a read) so that a device at Entra's cap fails here,
+ * at preview time, rather than on the device.
+ */
+export async function check(olds: Props, news: Props) {
+  const result = checkSingleDevice(news);
+  if (result.failures.length > 0) return result;
+  const inputs = result.inputs as unknown as SingleDeviceInputs;
+  if (!rotationDue(olds, inputs) || !guardEnabled(inputs)) return result;
+  const graph = deviceGraph();
+  let device: ManagedDevice;
+  try {
+    device = await graph.getManagedDevice(inputs.managedDeviceId);
+  } catch {
+    return result; // create/update will report it, with Graph's answer
+  }
+  const finding = await checkKeyCap(graph, device, inputs);
+  if (finding?.verdict === "refuse")
+    result.failures.push({ property: "managedDeviceId", reason: finding.message });
+  else if (finding?.verdict === "warn") log(finding.message);
+  return result;
+}
+
+/** Would this run rotate the device? From old and new inputs, as check sees them. */
+function rotationDue(olds: Props, news: SingleDeviceInputs): boolean {
+  if (isUnknown(news.managedDeviceId) || isUnknown(news.rotationToken)) return false;
+  const fresh = olds.managedDeviceId !== news.managedDeviceId;
+  return fresh ? news.rotateOnCreate === true : olds.rotationToken !== news.rotationToken;
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {

@@ -1,6 +1,7 @@
 // Validation of resource inputs at preview time (check). Pure: no Graph call, no clock.
 import { ENDPOINT_SETTINGS, type EndpointSetting } from "./collection";
 import { isGuid, normalizeGuid } from "./ids";
+import { DEFAULT_KEY_CAP, ENTRA_RECOVERY_KEY_CAP, type KeyCapSettings } from "./keyCap";
 
 /** What Pulumi passes for a value not known until apply (e.g. an output of another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -13,8 +14,11 @@ export interface CheckFailure {
   reason: string;
 }
 
-/** Settings shared by the single-device and fleet resources. */
-export interface RotationSettings {
+/**
+ * Settings shared by the single-device and fleet resources. The key-cap settings are read
+ * when a rotation is due and are not compared by diff: changing them changes nothing in state.
+ */
+export interface RotationSettings extends Partial<KeyCapSettings> {
   rotateOnCreate: boolean;
   endpoint: EndpointSetting;
   waitFor: WaitFor;
@@ -93,6 +97,20 @@ export class InputChecker {
       3600,
     );
     this.text("reason", n.reason, MAX_REASON_LENGTH);
+    this.int(
+      "recoveryKeyWarnAt",
+      n.recoveryKeyWarnAt,
+      DEFAULT_KEY_CAP.recoveryKeyWarnAt,
+      0,
+      ENTRA_RECOVERY_KEY_CAP,
+    );
+    this.int(
+      "recoveryKeyLimit",
+      n.recoveryKeyLimit,
+      DEFAULT_KEY_CAP.recoveryKeyLimit,
+      0,
+      ENTRA_RECOVERY_KEY_CAP,
+    );
   }
 
   bool(property: string, v: unknown, dflt: boolean): void {

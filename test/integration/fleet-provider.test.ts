@@ -117,6 +117,17 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     assert.equal(state.counts.skipped, 3);
   });
 
+  it("skips a device at Entra's recovery-key cap with reason keyCap", async () => {
+    const [ok] = windows(1);
+    const [full] = windows(1, { recoveryKeys: 197 });
+    const { state } = await runCreate({ managedDeviceIds: [ok, full], rotationToken: "A" });
+    assert.equal(accepted(), 1);
+    assert.deepEqual(
+      [statusOf(state, full!), parseRecord(state.devices[full!]!)!.detail],
+      ["skipped", "keyCap"],
+    );
+  });
+
   it("adopts every device without rotating when rotateOnCreate is false", async () => {
     const ids = windows(3);
     const { state } = await runCreate({

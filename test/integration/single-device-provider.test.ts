@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/singleDevice";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
-import type { SingleDeviceState } from "../../provider/plan/singleDevice";
+import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
 
 const ROTATE = /\/rotateBitLockerKeys$/;
@@ -39,8 +39,9 @@ describe("integration: BitLockerKeyRotation engine", function () {
       ...overrides,
     });
   }
+  /** Normalized inputs, as check returns them (the pure part: no key-cap read). */
   async function inputs(news: Props) {
-    const { inputs: i, failures } = await engine.check({}, news);
+    const { inputs: i, failures } = checkSingleDevice(news);
     assert.deepEqual(failures, []);
     return i;
   }
@@ -59,6 +60,45 @@ describe("integration: BitLockerKeyRotation engine", function () {
         "rotationToken",
       ]);
       assert.equal(tenant.log.count(), 0);
+    });
+  });
+
+  describe("check: the recovery-key cap", () => {
+    it("refuses at preview time a device at the cap, naming it and the count", async () => {
+      const d = windowsDevice({ recoveryKeys: 196 });
+      const { failures } = await engine.check({}, { managedDeviceId: d.id, rotationToken: "A" });
+      assert.equal(failures.length, 1);
+      assert.equal(failures[0]!.property, "managedDeviceId");
+      assert.match(failures[0]!.reason, new RegExp(`${d.id} has 196 recovery keys`));
+      assert.equal(posts(), 0);
+    });
+    it("lets a device near the cap through (with a warning), and any device when turned off", async () => {
+      const near = windowsDevice({ recoveryKeys: 185 });
+      assert.deepEqual(
+        (await engine.check({}, { managedDeviceId: near.id, rotationToken: "A" })).failures,
+        [],
+      );
+      const full = windowsDevice({ recoveryKeys: 199 });
+      assert.deepEqual(
+        (
+          await engine.check(
+            {},
+            { managedDeviceId: full.id, rotationToken: "A", recoveryKeyLimit: 0 },
+          )
+        ).failures,
+        [],
+      );
+    });
+    it("only looks when this run would rotate the device", async () => {
+      const d = windowsDevice({ recoveryKeys: 196 });
+      const olds = { managedDeviceId: d.id, rotationToken: "A" };
+      const { failures } = await engine.check(olds, {
+        managedDeviceId: d.id,
+        rotationToken: "A",
+        reason: "changed",
+      });
+      assert.deepEqual(failures, []);
+      assert.equal(tenant.log.count(), 0, "no Graph call when nothing rotates");
     });
   });
 

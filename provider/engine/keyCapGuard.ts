@@ -1,0 +1,77 @@
+// Reads how many recovery keys Entra ID holds for devices about to rotate (reads only; the
+// key values are never read) and applies plan/keyCap.ts. A missing permission or an
+// unreachable Graph only costs the guard, never the run: it says so and lets the rotation be
+// decided by the rest of the checks.
+import type { ManagedDevice } from "../graph/types";
+import {
+  keyCapMessage,
+  keyCapVerdict,
+  type KeyCapSettings,
+  type KeyCapVerdict,
+} from "../plan/keyCap";
+import type { DeviceGraph } from "./deviceGraph";
+import { isForbidden } from "./errorKinds";
+import { log } from "./log";
+
+export interface KeyCapFinding {
+  verdict: KeyCapVerdict;
+  keyCount: number;
+  message: string;
+}
+
+export function guardEnabled(s: Partial<KeyCapSettings>): s is KeyCapSettings {
+  return (s.recoveryKeyLimit ?? 0) > 0 || (s.recoveryKeyWarnAt ?? 0) > 0;
+}
+
+/** The guard's finding for one device, or undefined when it could not look. */
+export async function checkKeyCap(
+  graph: DeviceGraph,
+  device: Pick<ManagedDevice, "id" | "azureADDeviceId">,
+  s: KeyCapSettings,
+): Promise<KeyCapFinding | undefined> {
+  try {
+    const keyCount = (await graph.listRecoveryKeys(device.azureADDeviceId)).length;
+    const verdict = keyCapVerdict(keyCount, s);
+    return { verdict, keyCount, message: keyCapMessage(device.id, keyCount, s) };
+  } catch (e) {
+    log(
+      isForbidden(e)
+        ? `recovery-key cap not checked: the app lacks BitlockerKey.ReadBasic.All (grant it, or set recoveryKeyLimit: 0 to turn the guard off)`
+        : `recovery-key cap not checked for device ${device.id}: ${(e as Error).message}`,
+    );
+    return undefined;
+  }
+}
+
+/** Checks many devices with a few reads at a time; devices it could not check are absent. */
+export async function checkKeyCaps(
+  graph: DeviceGraph,
+  devices: Pick<ManagedDevice, "id" | "azureADDeviceId">[],
+  s: KeyCapSettings,
+  concurrency = 8,
+): Promise<Map<string, KeyCapFinding>> {
+  const findings = new Map<string, KeyCapFinding>();
+  const queue = [...devices];
+  let denied = false;
+  const worker = async () => {
+    for (let d = queue.shift(); d && !denied; d = queue.shift()) {
+      try {
+        const keyCount = (await graph.listRecoveryKeys(d.azureADDeviceId)).length;
+        findings.set(d.id, {
+          verdict: keyCapVerdict(keyCount, s),
+          keyCount,
+          message: keyCapMessage(d.id, keyCount, s),
+        });
+      } catch (e) {
+        if (isForbidden(e)) {
+          denied = true; // the same for every device: stop asking
+          log(
+            `recovery-key cap not checked: the app lacks BitlockerKey.ReadBasic.All (grant it, or set recoveryKeyLimit: 0 to turn the guard off)`,
+          );
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, devices.length) }, worker));
+  return findings;
+}
