@@ -24,6 +24,7 @@ import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { PostPacer } from "./fleet/postPacer";
+import { RunJournal } from "./fleet/runJournal";
 import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
 import { log } from "./log";
@@ -96,10 +97,11 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   if (toRead.length > 0) {
     const { graph, settings } = engineContext();
     const progress = new FleetProgress(label, toRead.length);
-    const jobs = await prepare(graph, olds, news, plan, results, errors, progress);
+    const journal = RunJournal.for(label);
+    const jobs = await prepare(graph, olds, news, plan, results, errors, progress, journal);
     if (jobs.length > 0) {
       log(
-        `fleet ${label}: rotating ${jobs.length} device(s) at up to ${((INTUNE_POST_LIMIT * settings.postShareOfLimit) / INTUNE_WINDOW_SECONDS).toFixed(1)}/s`,
+        `fleet ${label}: rotating ${jobs.length} device(s) at up to ${((INTUNE_POST_LIMIT * settings.postShareOfLimit) / windowSeconds()).toFixed(1)}/s`,
       );
       const pacer = new PostPacer({
         limit: INTUNE_POST_LIMIT,
@@ -113,9 +115,12 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
         onRecord: (deviceId, record, error) => {
           results.set(deviceId, record);
           if (error) errors.set(deviceId, error);
+          if (record.status === "requested")
+            journal.append([{ d: deviceId, t: record.token, at: record.at }]);
           progress.add(record.status);
         },
       });
+      journal.compact();
     }
     progress.print();
     if (news.waitFor !== "requested") await waitForOutcomes(graph, news, results);
@@ -140,9 +145,27 @@ async function prepare(
   results: Map<string, DeviceRecord>,
   errors: Map<string, Error>,
   progress: FleetProgress,
+  journal: RunJournal,
 ): Promise<RotationJob[]> {
-  const seen = await lookupDevices(graph, [...plan.rotate, ...plan.settle]);
   const at = new Date().toISOString();
+  // Rotations an interrupted run sent for the same token: record them, send nothing.
+  const journaled = journal.read();
+  const toSend: string[] = [];
+  for (const deviceId of plan.rotate) {
+    const entry = journaled.get(deviceId);
+    if (entry && entry.t === tokenHash(desiredToken(news, deviceId))) {
+      results.set(deviceId, { status: "requested", at: entry.at, token: entry.t });
+      progress.add("requested");
+    } else {
+      toSend.push(deviceId);
+    }
+  }
+  if (toSend.length < plan.rotate.length) {
+    log(
+      `${plan.rotate.length - toSend.length} device(s) were rotated by an interrupted run (journal); recorded, not sent again`,
+    );
+  }
+  const seen = await lookupDevices(graph, [...toSend, ...plan.settle]);
   const jobs: RotationJob[] = [];
   const eligible: ManagedDevice[] = [];
   const settle = new Set(plan.settle);
