@@ -15,7 +15,7 @@ export interface Explanation {
 const NEW_TOKEN = "then give it a new token (its own entry in deviceTokens, for a fleet)";
 
 /** Skip reasons a fleet records ("skipped <time> <hash> osTooOld"). */
-const SKIPS: Record<PrerequisiteCode | "notFound", Required<Explanation>> = {
+const SKIPS: Record<PrerequisiteCode | "notFound" | "keyCap", Required<Explanation>> = {
   notWindows: {
     meaning: "Not a Windows device: BitLocker key rotation needs Windows",
     hint: "Leave it out of the fleet (select Windows devices only)",
@@ -44,6 +44,11 @@ const SKIPS: Record<PrerequisiteCode | "notFound", Required<Explanation>> = {
   notFound: {
     meaning: "The device does not exist in Intune (retired, deleted or a wrong id)",
     hint: "Remove its id from the program",
+  },
+  keyCap: {
+    meaning:
+      "Entra ID holds as many recovery keys for the device as recoveryKeyLimit allows (the cap is 200)",
+    hint: `Delete old recovery keys for the device in Entra ID, ${NEW_TOKEN}`,
   },
 };
 
