@@ -2,7 +2,8 @@
 // Field names are Graph's own (see docs/graph-facts.md); only the fields we use are typed.
 
 /** Graph's documented deviceActionResult states. */
-export type ActionState = "none" | "pending" | "canceled" | "active" | "done" | "failed" | "notSupported";
+export type ActionState =
+  "none" | "pending" | "canceled" | "active" | "done" | "failed" | "notSupported";
 
 /** One entry of managedDevice.deviceActionResults. */
 export interface DeviceActionResult {
@@ -19,11 +20,7 @@ export interface DeviceActionResult {
 export const ROTATE_ACTION_ODATA_TYPE = "#microsoft.graph.rotateBitLockerKeysDeviceActionResult";
 
 export type JoinType =
-  | "unknown"
-  | "azureADJoined"
-  | "azureADRegistered"
-  | "hybridAzureADJoined"
-  | string;
+  "unknown" | "azureADJoined" | "azureADRegistered" | "hybridAzureADJoined" | string;
 
 export interface ManagedDevice {
   id: string;
@@ -41,6 +38,20 @@ export interface ManagedDevice {
   skuFamily: string;
   deviceActionResults?: DeviceActionResult[];
 }
+
+/** The managedDevice fields the prerequisites and device queries read; `$select` keeps large reads small. */
+export const DEVICE_FACT_FIELDS = [
+  "id",
+  "deviceName",
+  "operatingSystem",
+  "osVersion",
+  "isEncrypted",
+  "joinType",
+  "managementAgent",
+  "azureADDeviceId",
+  "skuFamily",
+  "lastSyncDateTime",
+] as const;
 
 /** A recovery-key entry as listed (never the key itself). */
 export interface RecoveryKeyInfo {

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SETTING_KEYS } from "../auth/settings-keys";
 import { matchesQuery, serverFilter, type DeviceQuery } from "../plan/deviceQuery";
-import type { ManagedDevice } from "../graph/types";
+import { DEVICE_FACT_FIELDS, type ManagedDevice } from "../graph/types";
 
 export type { DeviceQuery };
 
@@ -20,18 +20,6 @@ export interface SelectedDevice {
   lastSyncDateTime: string;
 }
 
-const FIELDS = [
-  "id",
-  "deviceName",
-  "operatingSystem",
-  "osVersion",
-  "isEncrypted",
-  "joinType",
-  "managementAgent",
-  "azureADDeviceId",
-  "skuFamily",
-  "lastSyncDateTime",
-];
 const listings = new Map<string, Promise<ManagedDevice[]>>();
 
 export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDevice[]> {
@@ -71,7 +59,7 @@ async function listAll(
   try {
     const out: ManagedDevice[] = [];
     for await (const d of client.listManagedDevices({
-      select: FIELDS,
+      select: [...DEVICE_FACT_FIELDS],
       pageSize: 1000,
       ...(filter ? { filter } : {}),
     }))

@@ -1,26 +1,14 @@
 // Reads many devices with $batch: 20 GETs per request, a few requests at once, and each
 // throttled or failed inner GET retried on its own. Reads only.
 import { graphErrorFromBatchResponse, type GraphClient } from "../../graph";
-import type { ManagedDevice } from "../../graph/types";
+import { DEVICE_FACT_FIELDS, type ManagedDevice } from "../../graph/types";
 import { devicePath } from "../../graph/ids";
 import { parseRetryAfterMs } from "../../graph/retry-after";
 
 export type LookupResult = ManagedDevice | { notFound: true } | { error: Error };
 
-/** Fields the fleet decides on; `$select` keeps 10,000-device reads small. */
-export const DEVICE_FIELDS = [
-  "id",
-  "deviceName",
-  "operatingSystem",
-  "osVersion",
-  "isEncrypted",
-  "joinType",
-  "managementAgent",
-  "azureADDeviceId",
-  "skuFamily",
-  "lastSyncDateTime",
-  "deviceActionResults",
-];
+/** The device facts plus the action results, which prove an earlier rotation. */
+export const DEVICE_FIELDS = [...DEVICE_FACT_FIELDS, "deviceActionResults"];
 
 export type BatchGraph = Pick<GraphClient, "batch">;
 
