@@ -19,8 +19,9 @@ export interface KeyCapFinding {
   message: string;
 }
 
+/** The guard (and its read) runs unless recoveryKeyLimit is 0; its warning comes with it. */
 export function guardEnabled(s: Partial<KeyCapSettings>): s is KeyCapSettings {
-  return (s.recoveryKeyLimit ?? 0) > 0 || (s.recoveryKeyWarnAt ?? 0) > 0;
+  return (s.recoveryKeyLimit ?? 0) > 0;
 }
 
 /** The guard's finding for one device, or undefined when it could not look. */

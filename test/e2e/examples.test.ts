@@ -15,7 +15,7 @@ import type {
   SimulatedTenantOptions,
   WireManagedDevice,
 } from "../../provider/simulator";
-import { startTenant } from "../support/tenant";
+import { addEligibleDevice, startTenant } from "../support/tenant";
 import { type CommandResult, PulumiProject, REPO_DIR } from "./harness";
 
 const EXAMPLES_DIR = path.join(REPO_DIR, "examples");
@@ -91,17 +91,7 @@ function eligible(
   tenant: SimulatedTenant,
   overrides: Parameters<SimulatedTenant["addDevice"]>[0] = {},
 ): WireManagedDevice {
-  return tenant.addDevice({
-    operatingSystem: "Windows",
-    osVersion: "10.0.22631.4460",
-    joinType: "azureADJoined",
-    isEncrypted: true,
-    skuFamily: "Enterprise",
-    managementAgent: "mdm",
-    outcome: { state: "done" },
-    lastSyncDateTime: new Date().toISOString(),
-    ...overrides,
-  });
+  return addEligibleDevice(tenant, { lastSyncDateTime: new Date().toISOString(), ...overrides });
 }
 
 /** Runs `fn` and returns the ids of the devices it rotated (204 rotate POSTs), sorted. */

@@ -10,7 +10,7 @@ import type {
   SimulatedTenantOptions,
   WireManagedDevice,
 } from "../../provider/simulator";
-import { startTenant } from "../support/tenant";
+import { addEligibleDevice, startTenant } from "../support/tenant";
 import {
   type CommandResult,
   type PulumiProject,
@@ -53,16 +53,7 @@ export function windowsDevice(
   tenant: SimulatedTenant,
   overrides: Parameters<SimulatedTenant["addDevice"]>[0] = {},
 ): WireManagedDevice {
-  return tenant.addDevice({
-    operatingSystem: "Windows",
-    osVersion: "10.0.22631.4460",
-    joinType: "azureADJoined",
-    isEncrypted: true,
-    skuFamily: "Enterprise",
-    managementAgent: "mdm",
-    outcome: { state: "done" },
-    ...overrides,
-  });
+  return addEligibleDevice(tenant, overrides);
 }
 
 /** Accepted rotation requests (Graph answered 204), top-level and inside $batch. */

@@ -5,7 +5,7 @@ import * as engine from "../../provider/engine/fleet";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
-import { configureEngine, engineConfig, startTenant } from "../support/tenant";
+import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
 
 const ROTATE = /\/rotateBitLockerKeys$/;
 type Props = Record<string, unknown>;
@@ -33,20 +33,7 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
   });
 
   function windows(n: number, overrides: Record<string, unknown> = {}) {
-    return Array.from(
-      { length: n },
-      () =>
-        tenant.addDevice({
-          operatingSystem: "Windows",
-          osVersion: "10.0.22631.4460",
-          joinType: "azureADJoined",
-          isEncrypted: true,
-          skuFamily: "Enterprise",
-          managementAgent: "mdm",
-          outcome: { state: "done" },
-          ...overrides,
-        }).id,
-    );
+    return Array.from({ length: n }, () => addEligibleDevice(tenant, overrides).id);
   }
   async function inputs(news: Props): Promise<Props> {
     const { inputs: i, failures } = await engine.check({}, news);

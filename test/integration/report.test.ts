@@ -17,7 +17,7 @@ import { FLEET_TYPE, SINGLE_TYPE } from "../../provider/report/exported";
 import { main, type ReportIo } from "../../provider/report/main";
 import { STATUS_ORDER } from "../../provider/report/summary";
 import { ERROR_CODES, hresultToInt32, ROLES, type SimulatedTenant } from "../../provider/simulator";
-import { configureEngine, engineConfig, startTenant } from "../support/tenant";
+import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
 
 type Props = Record<string, unknown>;
 const REPO = path.resolve(__dirname, "../..");
@@ -56,16 +56,7 @@ describe("integration: bitlocker-report over engine state", function () {
   const failedIds: string[] = [];
 
   function windows(overrides: Props = {}) {
-    return tenant.addDevice({
-      operatingSystem: "Windows",
-      osVersion: "10.0.22631.4460",
-      joinType: "azureADJoined",
-      isEncrypted: true,
-      skuFamily: "Enterprise",
-      managementAgent: "mdm",
-      outcome: { state: "done" },
-      ...overrides,
-    });
+    return addEligibleDevice(tenant, overrides);
   }
   async function checked<
     T extends { check(o: Props, n: Props): Promise<{ inputs: Props; failures: unknown[] }> },
@@ -186,7 +177,7 @@ describe("integration: bitlocker-report over engine state", function () {
     // The devices check in; then refresh (read) folds the outcomes into state.
     tenant.checkIn();
     tenant.removeDevice(ids.retired!);
-    tenant.removeDevice(ids.vanishes);
+    tenant.removeDevice(ids.vanishes!);
     for (const [name] of singles) {
       const { id, state } = single[name]!;
       const { props } = await singleEngine.read(id, state as unknown as Props);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/singleDevice";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
 import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
-import { configureEngine, engineConfig, startTenant } from "../support/tenant";
+import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
 
 const ROTATE = /\/rotateBitLockerKeys$/;
 type Props = Record<string, unknown>;
@@ -28,16 +28,7 @@ describe("integration: BitLockerKeyRotation engine", function () {
   });
 
   function windowsDevice(overrides: Record<string, unknown> = {}) {
-    return tenant.addDevice({
-      operatingSystem: "Windows",
-      osVersion: "10.0.22631.4460",
-      joinType: "azureADJoined",
-      isEncrypted: true,
-      skuFamily: "Enterprise",
-      managementAgent: "mdm",
-      outcome: { state: "done" },
-      ...overrides,
-    });
+    return addEligibleDevice(tenant, overrides);
   }
   /** Normalized inputs, as check returns them (the pure part: no key-cap read). */
   async function inputs(news: Props) {
@@ -79,15 +70,13 @@ describe("integration: BitLockerKeyRotation engine", function () {
         [],
       );
       const full = windowsDevice({ recoveryKeys: 199 });
-      assert.deepEqual(
-        (
-          await engine.check(
-            {},
-            { managedDeviceId: full.id, rotationToken: "A", recoveryKeyLimit: 0 },
-          )
-        ).failures,
-        [],
+      tenant.log.clear();
+      const off = await engine.check(
+        {},
+        { managedDeviceId: full.id, rotationToken: "A", recoveryKeyLimit: 0 },
       );
+      assert.deepEqual(off.failures, []);
+      assert.equal(tenant.log.count(), 0, "turned off: no Graph call at all");
     });
     it("only looks when this run would rotate the device", async () => {
       const d = windowsDevice({ recoveryKeys: 196 });

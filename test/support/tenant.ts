@@ -3,8 +3,10 @@
 import path from "node:path";
 import {
   startSimulatedTenant,
+  type DeviceInput,
   type SimulatedTenant,
   type SimulatedTenantOptions,
+  type WireManagedDevice,
 } from "../../provider/simulator";
 import { configure } from "../../provider/engine/context";
 
@@ -37,4 +39,21 @@ export function engineConfig(
 /** Configures the engine as Pulumi's host does, with the whole stack config. */
 export function configureEngine(config: Record<string, string>): void {
   configure({ get: (key: string) => config[key] });
+}
+
+/** A Windows device that meets every rotation prerequisite and reports success at check-in. */
+export function addEligibleDevice(
+  tenant: SimulatedTenant,
+  overrides: DeviceInput = {},
+): WireManagedDevice {
+  return tenant.addDevice({
+    operatingSystem: "Windows",
+    osVersion: "10.0.22631.4460",
+    joinType: "azureADJoined",
+    isEncrypted: true,
+    skuFamily: "Enterprise",
+    managementAgent: "mdm",
+    outcome: { state: "done" },
+    ...overrides,
+  });
 }
