@@ -73,7 +73,10 @@ describe("simulator: throttling", () => {
         appAll: 2000,
         tenantAll: 4000,
       });
-      assert.equal((INTUNE_LIMITS.appWrites / INTUNE_LIMITS.windowMs) * 10, s.appWrites / s.windowMs);
+      assert.equal(
+        (INTUNE_LIMITS.appWrites / INTUNE_LIMITS.windowMs) * 10,
+        s.appWrites / s.windowMs,
+      );
     });
   });
 
