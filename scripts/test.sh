@@ -14,4 +14,4 @@ export NODE_EXTRA_CA_CERTS="$PWD/.sim/ca.pem"
 # A missing CLI is an error, never a skip: provisioning fails loudly.
 bash scripts/provision-pulumi.sh >/dev/null
 
-mocha "$@" "test/unit/**/*.test.ts" "test/simulator/**/*.test.ts" "test/integration/**/*.test.ts" "test/e2e/**/*.test.ts"
+mocha "$@" "test/unit/**/*.test.ts" "test/simulator/**/*.test.ts" "test/integration/**/*.test.ts" "test/e2e/**/*.test.ts" "test/reliability/**/*.test.ts"
