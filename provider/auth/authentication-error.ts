@@ -110,6 +110,31 @@ function collectText(err: unknown, depth = 0): string[] {
   return out;
 }
 
+/** MSAL's `errorCode`s and HTTP statuses anywhere in the cause chain. */
+function collectCodes(err: unknown, depth = 0): { codes: string[]; statuses: number[] } {
+  const out = { codes: [] as string[], statuses: [] as number[] };
+  if (depth > 5 || err === null || typeof err !== "object") return out;
+  const e = err as {
+    errorCode?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof e.errorCode === "string") out.codes.push(e.errorCode);
+  for (const st of [e.status, e.statusCode]) if (typeof st === "number") out.statuses.push(st);
+  for (const inner of [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
+    const more = collectCodes(inner, depth + 1);
+    out.codes.push(...more.codes);
+    out.statuses.push(...more.statuses);
+  }
+  return out;
+}
+
+/** MSAL's words for "the authority could not be reached or read". */
+const UNREACHABLE_CODES =
+  /^(endpoints_resolution_error|openid_config_error|network_error|untrusted_authority|authority_uri_insecure)$/;
+
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 
 /** Removes secrets and anything token-shaped from text bound for a message. */
@@ -140,8 +165,15 @@ export function toAuthenticationError(
   ctx: AuthenticationContext,
 ): AuthenticationError {
   if (err instanceof AuthenticationError) return err;
-  const texts = collectText(err).map((t) => redact(t, ctx.secrets));
-  const joined = texts.join("\n");
+  // "[object Object]" is how @azure/identity renders an error body it cannot read: no news.
+  const texts = collectText(err).map((t) =>
+    redact(t, ctx.secrets)
+      .replace(/\[object Object\]/g, "")
+      .trim(),
+  );
+  const joined = texts.filter(Boolean).join("\n");
+  const { codes, statuses } = collectCodes(err);
+  const serverStatus = statuses.find((st) => st >= 500 || st === 429);
   const aadstsCode = /AADSTS\d+/.exec(joined)?.[0];
   const azureErrorName =
     err !== null && typeof err === "object" && typeof (err as Error).name === "string"
@@ -156,7 +188,11 @@ export function toAuthenticationError(
   if (aadstsCode) {
     what = `Entra ID refused the token request: ${aadstsCode}: ${describeAadsts(joined, aadstsCode)}`;
     hint = AADSTS_HINTS[aadstsCode] ?? kindHint;
+  } else if (serverStatus !== undefined) {
+    what = `Entra ID's token endpoint at ${ctx.authorityHost} answered HTTP ${serverStatus}; nothing was sent to Graph`;
+    hint = "this is trouble at Entra ID, not with the credential: run again later";
   } else if (
+    codes.some((c) => UNREACHABLE_CODES.test(c)) ||
     /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|certificate|self[- ]signed/i.test(joined)
   ) {
     what = `could not reach the authority ${ctx.authorityHost}: ${firstLine(joined)}`;

@@ -1,5 +1,6 @@
 // Settings: Pulumi stack config (`bitlocker:*`) wins over the environment (`AZURE_*`,
 // `BITLOCKER_*`), key by key. Pure: the caller passes both maps, nothing is read from disk.
+import { quoteForMessage } from "../plan/quote";
 import { inspect } from "node:util";
 import { CLOUDS, CLOUD_NAMES, isCloudName, isKnownAuthorityHost, scopeFor } from "../graph/clouds";
 import type { CloudName } from "../graph/types";
@@ -102,7 +103,7 @@ function pick(name: SettingName, config: Env, env: Env): Raw | undefined {
 function shown(name: SettingName, value: string): string {
   if (SETTING_KEYS[name].secret) return "";
   const short = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return `; got ${JSON.stringify(short)}`;
+  return `; got ${quoteForMessage(short)}`;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

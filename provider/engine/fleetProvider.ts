@@ -4,7 +4,7 @@
 // keeps exactly what was rotated and the next run finishes the rest without repeats.
 import { randomUUID } from "node:crypto";
 import type { GraphError } from "../graph";
-import { rotationStartedSince } from "../plan/actionResult";
+import { CLOCK_SKEW_MS, latestRotationResult, rotationStartedSince } from "../plan/actionResult";
 import { chooseCollection } from "../plan/collection";
 import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
 import {
@@ -25,6 +25,7 @@ import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { PostPacer } from "./fleet/postPacer";
 import { RunJournal } from "./fleet/runJournal";
+import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
 import { log } from "./log";
@@ -112,6 +113,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
         pacer,
         maxAttempts: MAX_SENDS_PER_DEVICE,
         concurrency: 4,
+        lostAnswerGraceMs: lostAnswerGraceMs(settings.requestTimeoutSeconds),
         onRecord: (deviceId, record, error) => {
           results.set(deviceId, record);
           if (error) errors.set(deviceId, error);
@@ -148,24 +150,10 @@ async function prepare(
   journal: RunJournal,
 ): Promise<RotationJob[]> {
   const at = new Date().toISOString();
-  // Rotations an interrupted run sent for the same token: record them, send nothing.
+  // Rotations an interrupted run sent for the same token, confirmed on the device below.
   const journaled = journal.read();
-  const toSend: string[] = [];
-  for (const deviceId of plan.rotate) {
-    const entry = journaled.get(deviceId);
-    if (entry && entry.t === tokenHash(desiredToken(news, deviceId))) {
-      results.set(deviceId, { status: "requested", at: entry.at, token: entry.t });
-      progress.add("requested");
-    } else {
-      toSend.push(deviceId);
-    }
-  }
-  if (toSend.length < plan.rotate.length) {
-    log(
-      `${plan.rotate.length - toSend.length} device(s) were rotated by an interrupted run (journal); recorded, not sent again`,
-    );
-  }
-  const seen = await lookupDevices(graph, [...toSend, ...plan.settle]);
+  let fromJournal = 0;
+  const seen = await lookupDevices(graph, [...plan.rotate, ...plan.settle]);
   const jobs: RotationJob[] = [];
   const eligible: ManagedDevice[] = [];
   const settle = new Set(plan.settle);
@@ -189,6 +177,13 @@ async function prepare(
       });
       continue;
     }
+    const entry = journaled.get(deviceId);
+    if (entry && entry.t === token && rotatedAtOrAfter(found, entry.at)) {
+      // The journal says we sent it, and the device shows a rotation since: do not resend.
+      record({ status: "requested", at: entry.at, token });
+      fromJournal++;
+      continue;
+    }
     if (settle.has(deviceId)) {
       // The last run lost this device's answer: look before sending again.
       const old = parseRecord(olds!.devices[deviceId]!)!;
@@ -204,6 +199,11 @@ async function prepare(
       continue;
     }
     eligible.push(found);
+  }
+  if (fromJournal > 0) {
+    log(
+      `${fromJournal} device(s) were rotated by an interrupted run (journal, confirmed on the device); recorded, not sent again`,
+    );
   }
   // Entra's 200-key cap: a device at the limit is skipped, one near it is named in a warning.
   const caps = guardEnabled(news)
@@ -315,6 +315,12 @@ function parsed(devices: Record<string, string>): Map<string, DeviceRecord> {
     if (r) m.set(k, r);
   }
   return m;
+}
+
+/** Does the device show a rotation that started at or after `at` (allowing for clock skew)? */
+function rotatedAtOrAfter(device: ManagedDevice, at: string): boolean {
+  const latest = latestRotationResult(device);
+  return latest !== undefined && Date.parse(latest.startDateTime) >= Date.parse(at) - CLOCK_SKEW_MS;
 }
 
 /** Intune's window; shorter only against a time-scaled simulated tenant. */

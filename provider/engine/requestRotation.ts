@@ -10,11 +10,23 @@ export type RotationAttempt =
   | { kind: "sent"; receipt: RotationReceipt; verifiedAfterLostAnswer: boolean }
   | { kind: "unverified"; pending: UnverifiedRequest; cause: Error };
 
+/**
+ * How long after a send whose answer was lost the device is read to decide on a resend: a
+ * request that timed out (or met a gateway 504) may still be in Graph's hands and land later,
+ * so an immediate read that shows nothing proves nothing.
+ */
+export function lostAnswerGraceMs(requestTimeoutSeconds: number): number {
+  return Math.min(60_000, Math.max(5_000, 2 * requestTimeoutSeconds * 1000));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function requestRotation(
   graph: DeviceGraph,
   device: ManagedDevice,
   collection: DeviceCollection,
   token: string,
+  graceMs: number,
 ): Promise<RotationAttempt> {
   const priorStart = latestRotationResult(device)?.startDateTime;
   const sentAt = new Date();
@@ -30,11 +42,13 @@ export async function requestRotation(
   });
 
   for (let attempt = 1; ; attempt++) {
+    const attemptAt = Date.now();
     try {
       const receipt = await graph.rotateBitLockerKeys(device.id, collection);
       return { kind: "sent", receipt, verifiedAfterLostAnswer: false };
     } catch (e) {
       if (!isOutcomeUnknown(e)) throw e;
+      await sleep(attemptAt + graceMs - Date.now());
       let now: ManagedDevice;
       try {
         now = await graph.getManagedDevice(device.id);

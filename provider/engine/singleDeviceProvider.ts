@@ -17,14 +17,14 @@ import {
 } from "../plan/singleDevice";
 import { unverifiedFor, wasCarriedOut } from "../plan/unverifiedRequest";
 import { isUnknown } from "../plan/inputs";
-import { deviceGraph } from "./context";
+import { deviceGraph, engineContext } from "./context";
 import { checkKeyCap, guardEnabled } from "./keyCapGuard";
 import type { DeviceGraph } from "./deviceGraph";
 import { isNotFound } from "./errorKinds";
 import { PrerequisiteError, RecordedFailure } from "./errors";
 import { followOutcome, outcomeOnDevice } from "./followOutcome";
 import { log } from "./log";
-import { requestRotation } from "./requestRotation";
+import { lostAnswerGraceMs, requestRotation } from "./requestRotation";
 
 type Props = Record<string, unknown>;
 
@@ -162,7 +162,14 @@ async function rotate(
   news: SingleDeviceInputs & { __provider?: unknown },
   unrotated: () => Props,
 ): Promise<RotationRequestRecord> {
-  const attempt = await requestRotation(graph, device, collection, news.rotationToken);
+  const { settings } = engineContext();
+  const attempt = await requestRotation(
+    graph,
+    device,
+    collection,
+    news.rotationToken,
+    lostAnswerGraceMs(settings.requestTimeoutSeconds),
+  );
   if (attempt.kind === "unverified") {
     throw new RecordedFailure(
       `${label(device)}: the rotation request's answer was lost (${attempt.cause.message}) and the device could not be checked. ` +

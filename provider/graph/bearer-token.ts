@@ -41,7 +41,14 @@ export class BearerToken {
    */
   async renew(rejected: string): Promise<string> {
     if (this.pending) await this.pending.catch(() => undefined);
-    if (this.current && this.current.token !== rejected) return this.current.token;
+    // Another request already renewed it: reuse that one, but only while it is still valid.
+    if (
+      this.current &&
+      this.current.token !== rejected &&
+      this.current.expiresOnTimestamp - this.now() > MIN_VALIDITY_MS
+    ) {
+      return this.current.token;
+    }
     this.renewing ??= (async () => {
       this.current = undefined;
       if (this.renewCredential) this.credential = this.renewCredential();

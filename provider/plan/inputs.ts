@@ -1,6 +1,7 @@
 // Validation of resource inputs at preview time (check). Pure: no Graph call, no clock.
 import { ENDPOINT_SETTINGS, type EndpointSetting } from "./collection";
 import { isGuid, normalizeGuid } from "./ids";
+import { quoteForMessage } from "./quote";
 import { DEFAULT_KEY_CAP, ENTRA_RECOVERY_KEY_CAP, type KeyCapSettings } from "./keyCap";
 
 /** What Pulumi passes for a value not known until apply (e.g. an output of another resource). */
@@ -164,7 +165,7 @@ export function tokenProblem(v: unknown): string | undefined {
 export function preview(v: unknown): string {
   if (typeof v === "string") {
     const s = v.length > 60 ? v.slice(0, 57) + "…" : v;
-    return JSON.stringify(s);
+    return quoteForMessage(s);
   }
   if (v === null || typeof v !== "object") return String(v);
   return Array.isArray(v) ? "a list" : "an object";

@@ -32,6 +32,8 @@ export interface RotateOptions {
   maxAttempts: number;
   /** Batches in flight at once; pacing, not this, sets the rate. */
   concurrency: number;
+  /** Wait this long after a send whose answer was lost before reading the device (see lostAnswerGraceMs). */
+  lostAnswerGraceMs: number;
   /** Each device once, when its outcome for this run is known; `error` explains an error record. */
   onRecord: (id: string, record: DeviceRecord, error?: Error) => void;
 }
@@ -73,6 +75,7 @@ export async function rotateInBatches(
 
   const sendBatch = async (batch: Pending[]) => {
     const sentAt = now();
+    const sendStarted = Date.now();
     let answers;
     try {
       answers = await graph.batch(
@@ -85,7 +88,7 @@ export async function rotateInBatches(
     } catch (e) {
       if (isOutcomeUnknown(e)) {
         for (const j of batch) j.unknownSince ??= sentAt;
-        await recheck(graph, batch, retryLater, settle);
+        await recheck(graph, batch, retryLater, settle, sendStarted + o.lostAnswerGraceMs);
         return;
       }
       const err = e as GraphError;
@@ -126,7 +129,8 @@ export async function rotateInBatches(
         );
       }
     });
-    if (unknown.length > 0) await recheck(graph, unknown, retryLater, settle);
+    if (unknown.length > 0)
+      await recheck(graph, unknown, retryLater, settle, sendStarted + o.lostAnswerGraceMs);
   };
 
   for (;;) {
@@ -172,7 +176,10 @@ async function recheck(
   jobs: Pending[],
   retryLater: (job: Pending, delayMs: number, detail: string) => void,
   settle: (job: Pending, record: Omit<DeviceRecord, "token"> & { token?: string }) => void,
+  readNotBefore: number,
 ): Promise<void> {
+  // A request still in Graph's hands may land after an immediate read: give it time.
+  await sleep(readNotBefore - Date.now());
   const seen = await lookupDevices(
     graph,
     jobs.map((j) => j.id),
