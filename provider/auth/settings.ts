@@ -102,8 +102,7 @@ function pick(name: SettingName, config: Env, env: Env): Raw | undefined {
 /** Quotes a value for an error message unless it is secret. */
 function shown(name: SettingName, value: string): string {
   if (SETTING_KEYS[name].secret) return "";
-  const short = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return `; got ${quoteForMessage(short)}`;
+  return `; got ${quoteForMessage(value, 80)}`;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

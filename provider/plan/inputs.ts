@@ -164,8 +164,7 @@ export function tokenProblem(v: unknown): string | undefined {
 /** A short, safe rendering of a bad value for a failure message. */
 export function preview(v: unknown): string {
   if (typeof v === "string") {
-    const s = v.length > 60 ? v.slice(0, 57) + "…" : v;
-    return quoteForMessage(s);
+    return quoteForMessage(v, 60);
   }
   if (v === null || typeof v !== "object") return String(v);
   return Array.isArray(v) ? "a list" : "an object";

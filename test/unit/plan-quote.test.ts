@@ -9,6 +9,12 @@ describe("plan: quoting values in messages", () => {
       assert.match(q, /\\u[0-9a-f]{4}/);
     }
   });
+  it("bounds the length after escaping, never cutting an escape in half", () => {
+    const q = quoteForMessage("\u202e".repeat(500), 60);
+    assert.ok(q.length <= 63, `${q.length} characters`);
+    assert.match(q, /^"(\\u202e)+…"$/);
+    assert.equal(quoteForMessage("x".repeat(100), 10), `"${"x".repeat(10)}…"`);
+  });
   it("leaves ordinary text, including non-Latin letters, as it is", () => {
     assert.equal(quoteForMessage("LAPTOP-042 Ünïcødé 設備"), '"LAPTOP-042 Ünïcødé 設備"');
   });
