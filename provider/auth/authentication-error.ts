@@ -193,6 +193,8 @@ export function toAuthenticationError(
     hint = "this is trouble at Entra ID, not with the credential: run again later";
   } else if (
     codes.some((c) => UNREACHABLE_CODES.test(c)) ||
+    // @azure/identity's CredentialUnavailableError keeps MSAL's code only in its text.
+    /\b(endpoints_resolution_error|openid_config_error|network_error)\b/.test(joined) ||
     /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|certificate|self[- ]signed/i.test(joined)
   ) {
     what = `could not reach the authority ${ctx.authorityHost}: ${firstLine(joined)}`;

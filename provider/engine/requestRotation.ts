@@ -16,7 +16,8 @@ export type RotationAttempt =
  * so an immediate read that shows nothing proves nothing.
  */
 export function lostAnswerGraceMs(requestTimeoutSeconds: number): number {
-  return Math.min(60_000, Math.max(5_000, 2 * requestTimeoutSeconds * 1000));
+  // Half the request timeout (15 s by default), at least 5 s, at most a minute.
+  return Math.min(60_000, Math.max(5_000, (requestTimeoutSeconds * 1000) / 2));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
