@@ -11,6 +11,7 @@ import type {
   SimulatedTenant,
   WireManagedDevice,
 } from "../../provider/simulator";
+import { addEligibleDevice } from "../support/tenant";
 
 export const REPO_DIR = path.resolve(__dirname, "..", "..");
 export const RESULTS_FILE = path.join(REPO_DIR, "bench", "results", "reliability.json");
@@ -54,16 +55,7 @@ export function windowsDevice(
   tenant: SimulatedTenant,
   overrides: Parameters<SimulatedTenant["addDevice"]>[0] = {},
 ): WireManagedDevice {
-  return tenant.addDevice({
-    operatingSystem: "Windows",
-    osVersion: "10.0.22631.4460",
-    joinType: "azureADJoined",
-    isEncrypted: true,
-    skuFamily: "Enterprise",
-    managementAgent: "mdm",
-    outcome: { state: "done" },
-    ...overrides,
-  });
+  return addEligibleDevice(tenant, overrides);
 }
 
 /**
