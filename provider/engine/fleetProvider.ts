@@ -4,7 +4,6 @@
 // keeps exactly what was rotated and the next run finishes the rest without repeats.
 import { randomUUID } from "node:crypto";
 import type { GraphError } from "../graph";
-import { CLOCK_SKEW_MS, latestRotationResult, rotationStartedSince } from "../plan/actionResult";
 import { chooseCollection } from "../plan/collection";
 import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
 import {
@@ -16,14 +15,15 @@ import {
   type FleetState,
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
-import { unmetPrerequisites } from "../plan/prerequisites";
+import { classifyReadDevice } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { engineContext } from "./context";
-import { checkKeyCaps, guardEnabled, type KeyCapFinding } from "./keyCapGuard";
+import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
-import { PostPacer } from "./fleet/postPacer";
+import { JobFeed } from "./fleet/jobFeed";
+import { WindowPacer } from "./fleet/windowPacer";
 import { RunJournal } from "./fleet/runJournal";
 import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
@@ -33,8 +33,11 @@ import { log } from "./log";
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 
-/** Intune's documented per-app POST limit (graph.md): 200 per 20 s. */
+/** Intune's documented per-app limits (graph.md): 200 POSTs and 2,000 requests per 20 s. */
 const INTUNE_POST_LIMIT = 200;
+const INTUNE_REQUEST_LIMIT = 2000;
+/** Devices read per step: five $batches of 20 GETs, then their recovery-key counts. */
+const READ_CHUNK = 100;
 const INTUNE_WINDOW_SECONDS = 20;
 const MAX_SENDS_PER_DEVICE = 10;
 
@@ -61,9 +64,14 @@ export async function update(id: string, olds: Props, news: Props) {
 /** Refresh: every followed device's status, read in batches; never a write. */
 export async function read(id: string, props: Props) {
   const olds = props as unknown as FleetState & { __provider?: unknown };
-  const { graph } = engineContext();
+  const { graph, settings } = engineContext();
   const records = parsed(olds.devices ?? {});
-  const update = await readFleetOutcomes(graph, records, olds.waitFor === "escrowed");
+  const update = await readFleetOutcomes(
+    graph,
+    records,
+    olds.waitFor === "escrowed",
+    intunePacers(settings.postShareOfLimit).reads,
+  );
   const devices = { ...olds.devices };
   for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
   const { __provider: _p, ...rest } = olds;
@@ -95,42 +103,56 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     });
   }
   const toRead = [...plan.rotate, ...plan.settle];
+  let readFailure: Error | undefined;
   if (toRead.length > 0) {
     const { graph, settings } = engineContext();
     const progress = new FleetProgress(label, toRead.length);
     const journal = RunJournal.for(label);
-    const jobs = await prepare(graph, olds, news, plan, results, errors, progress, journal);
-    if (jobs.length > 0) {
-      log(
-        `fleet ${label}: rotating ${jobs.length} device(s) at up to ${((INTUNE_POST_LIMIT * settings.postShareOfLimit) / windowSeconds()).toFixed(1)}/s`,
-      );
-      const pacer = new PostPacer({
-        limit: INTUNE_POST_LIMIT,
-        windowMs: windowSeconds() * 1000,
-        share: settings.postShareOfLimit,
-      });
-      await rotateInBatches(graph, jobs, {
-        pacer,
-        maxAttempts: MAX_SENDS_PER_DEVICE,
-        concurrency: 4,
-        lostAnswerGraceMs: lostAnswerGraceMs(settings.requestTimeoutSeconds),
-        onRecord: (deviceId, record, error) => {
-          results.set(deviceId, record);
-          if (error) errors.set(deviceId, error);
-          if (record.status === "requested")
-            journal.append([{ d: deviceId, t: record.token, at: record.at }]);
-          progress.add(record.status);
-        },
-      });
-      journal.compact();
-    }
+    const pacers = intunePacers(settings.postShareOfLimit);
+    const record = (deviceId: string, r: DeviceRecord, error?: Error) => {
+      results.set(deviceId, r);
+      if (error) errors.set(deviceId, error);
+      progress.add(r.status);
+    };
+    log(
+      `fleet ${label}: reading ${toRead.length} device(s) and rotating the eligible ones at up to ${pacers.posts.ratePerSecond().toFixed(1)}/s`,
+    );
+    // Read and rotate at once: the reader keeps a few windows of jobs ahead of the rotations.
+    const feed = new JobFeed<RotationJob>();
+    const reading = readDevices(graph, toRead, {
+      olds,
+      news,
+      plan,
+      journal,
+      pacer: pacers.reads,
+      feed,
+      lookahead: 2 * pacers.posts.budget(),
+      record,
+    })
+      .catch((e: unknown) => {
+        readFailure = e as Error;
+      })
+      .finally(() => feed.close());
+    await rotateInBatches(graph, feed, {
+      pacer: pacers.posts,
+      readPacer: pacers.reads,
+      maxAttempts: MAX_SENDS_PER_DEVICE,
+      concurrency: 4,
+      lostAnswerGraceMs: lostAnswerGraceMs(settings.requestTimeoutSeconds),
+      onRecord: (deviceId, r, error) => {
+        record(deviceId, r, error);
+        if (r.status === "requested") journal.append([{ d: deviceId, t: r.token, at: r.at }]);
+      },
+    });
+    await reading;
+    journal.compact();
     progress.print();
-    if (news.waitFor !== "requested") await waitForOutcomes(graph, news, results);
+    if (news.waitFor !== "requested") await waitForOutcomes(graph, news, results, pacers.reads);
   }
   const state = stateAfterRun(olds, news, plan, results, at, formatRecord);
   const failed = [...results].filter(([, r]) => r.status === "error" || r.status === "unverified");
-  if (failed.length > 0) {
-    throw new RecordedFailure(failureMessage(label, state, failed, errors), id, {
+  if (failed.length > 0 || readFailure) {
+    throw new RecordedFailure(failureMessage(label, state, failed, errors, readFailure), id, {
       ...state,
       __provider: news.__provider,
     });
@@ -138,96 +160,113 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   return state;
 }
 
-/** Reads the devices to rotate; records skips and settles lost answers; returns the jobs. */
-async function prepare(
+interface ReadOptions {
+  olds: FleetState | undefined;
+  news: Inputs;
+  plan: FleetPlan;
+  journal: RunJournal;
+  pacer: WindowPacer;
+  feed: JobFeed<RotationJob>;
+  /** Jobs queued ahead of the rotations before the reader waits. */
+  lookahead: number;
+  record: (deviceId: string, r: DeviceRecord, error?: Error) => void;
+}
+
+/**
+ * Reads the devices to rotate a chunk at a time, records those that need no request (gone,
+ * prerequisites unmet, at the key cap, rotated by an interrupted run, a lost answer that
+ * landed) and feeds the rest to the rotator.
+ */
+async function readDevices(
   graph: ReturnType<typeof engineContext>["graph"],
-  olds: FleetState | undefined,
-  news: Inputs,
-  plan: FleetPlan,
-  results: Map<string, DeviceRecord>,
-  errors: Map<string, Error>,
-  progress: FleetProgress,
-  journal: RunJournal,
-): Promise<RotationJob[]> {
-  const at = new Date().toISOString();
-  // Rotations an interrupted run sent for the same token, confirmed on the device below.
-  const journaled = journal.read();
+  ids: readonly string[],
+  o: ReadOptions,
+): Promise<void> {
+  const journaled = o.journal.read();
+  const settle = new Set(o.plan.settle);
+  const keyAccess: KeyCapAccess = { denied: false };
   let fromJournal = 0;
-  const seen = await lookupDevices(graph, [...plan.rotate, ...plan.settle]);
-  const jobs: RotationJob[] = [];
-  const eligible: ManagedDevice[] = [];
-  const settle = new Set(plan.settle);
-  for (const [deviceId, found] of seen) {
-    const token = tokenHash(desiredToken(news, deviceId));
-    const record = (r: DeviceRecord) => {
-      results.set(deviceId, r);
-      progress.add(r.status);
-    };
-    if (found && "notFound" in found) {
-      record({ status: "skipped", at, token, detail: "notFound" });
-      continue;
+  let nearCap: KeyCapFinding | undefined;
+  let nearCapCount = 0;
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    await o.feed.room(o.lookahead);
+    const chunk = ids.slice(i, i + READ_CHUNK);
+    const at = new Date().toISOString();
+    const token = (deviceId: string) => tokenHash(desiredToken(o.news, deviceId));
+    if (o.feed.stopped) {
+      // The rotator hit a permission or credential failure: the rest would fail the same way.
+      for (const deviceId of ids.slice(i))
+        o.record(deviceId, { status: "error", at, token: "-", detail: "NotSent" }, o.feed.stopped);
+      return;
     }
-    if (!isDevice(found)) {
-      errors.set(deviceId, found.error);
-      record({
-        status: "error",
-        at,
-        token: "-",
-        detail: (found.error as GraphError).code ?? "Error",
-      });
-      continue;
-    }
-    const entry = journaled.get(deviceId);
-    if (entry && entry.t === token && rotatedAtOrAfter(found, entry.at)) {
-      // The journal says we sent it, and the device shows a rotation since: do not resend.
-      record({ status: "requested", at: entry.at, token });
-      fromJournal++;
-      continue;
-    }
-    if (settle.has(deviceId)) {
-      // The last run lost this device's answer: look before sending again.
-      const old = parseRecord(olds!.devices[deviceId]!)!;
-      const priorStart = old.detail && old.detail !== "-" ? old.detail : undefined;
-      if (rotationStartedSince(priorStart, found)) {
-        record({ status: "requested", at: old.at, token });
+    const seen = await lookupDevices(graph, chunk, { pacer: o.pacer });
+    const eligible: ManagedDevice[] = [];
+    for (const [deviceId, found] of seen) {
+      if (found && "error" in found) {
+        const code = (found.error as GraphError).code ?? "Error";
+        o.record(deviceId, { status: "error", at, token: "-", detail: code }, found.error);
         continue;
       }
+      const lost = settle.has(deviceId) ? parseRecord(o.olds!.devices[deviceId]!) : undefined;
+      const decision = classifyReadDevice({
+        device: isDevice(found) ? found : undefined,
+        token: token(deviceId),
+        at,
+        journaled: journaled.get(deviceId),
+        lostAnswer: lost,
+      });
+      if (decision.send) eligible.push(found as ManagedDevice);
+      else {
+        if (decision.why === "journal") fromJournal++;
+        o.record(deviceId, decision.record);
+      }
     }
-    const unmet = unmetPrerequisites(found);
-    if (unmet.length > 0) {
-      record({ status: "skipped", at, token, detail: unmet[0]!.code });
-      continue;
+    // Entra's 200-key cap: a device at the limit is skipped, one near it is named in a warning.
+    const caps = guardEnabled(o.news)
+      ? await checkKeyCaps(graph, eligible, o.news, keyAccess)
+      : new Map<string, KeyCapFinding>();
+    const jobs: RotationJob[] = [];
+    for (const device of eligible) {
+      const cap = caps.get(device.id);
+      if (cap?.verdict === "warn") {
+        nearCap ??= cap;
+        nearCapCount++;
+      }
+      if (cap?.verdict === "refuse") {
+        o.record(device.id, { status: "skipped", at, token: token(device.id), detail: "keyCap" });
+        continue;
+      }
+      jobs.push(jobFor(device, chooseCollection(device, o.news.endpoint), token(device.id)));
     }
-    eligible.push(found);
+    o.feed.push(jobs);
   }
   if (fromJournal > 0) {
     log(
       `${fromJournal} device(s) were rotated by an interrupted run (journal, confirmed on the device); recorded, not sent again`,
     );
   }
-  // Entra's 200-key cap: a device at the limit is skipped, one near it is named in a warning.
-  const caps = guardEnabled(news)
-    ? await checkKeyCaps(graph, eligible, news)
-    : new Map<string, KeyCapFinding>();
-  const near = [...caps.values()].filter((f) => f.verdict === "warn");
-  if (near.length > 0)
-    log(`${near.length} device(s) near Entra's recovery-key cap, e.g. ${near[0]!.message}`);
-  for (const device of eligible) {
-    const token = tokenHash(desiredToken(news, device.id));
-    if (caps.get(device.id)?.verdict === "refuse") {
-      results.set(device.id, { status: "skipped", at, token, detail: "keyCap" });
-      progress.add("skipped");
-      continue;
-    }
-    jobs.push(jobFor(device, chooseCollection(device, news.endpoint), token));
-  }
-  return jobs;
+  if (nearCap)
+    log(`${nearCapCount} device(s) near Entra's recovery-key cap, e.g. ${nearCap.message}`);
+}
+
+/**
+ * Intune's per-app limits as two pacers: POSTs (200 per window) and reads, which get the rest
+ * of the 2,000 requests per window that every request counts against, so that reads and
+ * rotations together stay under it.
+ */
+function intunePacers(share: number): { posts: WindowPacer; reads: WindowPacer } {
+  const windowMs = windowSeconds() * 1000;
+  return {
+    posts: new WindowPacer({ limit: INTUNE_POST_LIMIT, windowMs, share }),
+    reads: new WindowPacer({ limit: INTUNE_REQUEST_LIMIT - INTUNE_POST_LIMIT, windowMs, share }),
+  };
 }
 
 async function waitForOutcomes(
   graph: ReturnType<typeof engineContext>["graph"],
   news: Inputs,
   results: Map<string, DeviceRecord>,
+  pacer: WindowPacer,
 ): Promise<void> {
   const deadline = Date.now() + news.waitTimeoutSeconds * 1000;
   // Devices with a request whose outcome can still change what the user waits for.
@@ -245,7 +284,7 @@ async function waitForOutcomes(
     if (open.size === 0) return;
     let update;
     try {
-      update = await readFleetOutcomes(graph, open, news.waitFor === "escrowed");
+      update = await readFleetOutcomes(graph, open, news.waitFor === "escrowed", pacer);
     } catch (e) {
       log(`could not follow the outcomes (${(e as Error).message}); run \`pulumi refresh\` later`);
       return;
@@ -269,12 +308,17 @@ function failureMessage(
   state: FleetState,
   failed: [string, DeviceRecord][],
   errors: Map<string, Error>,
+  readFailure: Error | undefined,
 ): string {
   const run = state.lastRun!;
   const lines = [
     `fleet ${label}: ${run.rotated} rotation(s) requested and recorded, ${run.skipped} skipped, ${failed.length} not rotated. ` +
       `State keeps what was rotated; run \`pulumi up\` again to finish the rest (nothing is sent twice).`,
   ];
+  if (readFailure)
+    lines.push(
+      `  reading the devices stopped early: ${readFailure.message}; the devices not read were left for the next run`,
+    );
   const byCode = new Map<string, string[]>();
   for (const [deviceId, r] of failed) {
     const code = r.status === "unverified" ? "unverified" : (r.detail ?? "Error");
@@ -315,12 +359,6 @@ function parsed(devices: Record<string, string>): Map<string, DeviceRecord> {
     if (r) m.set(k, r);
   }
   return m;
-}
-
-/** Does the device show a rotation that started at or after `at` (allowing for clock skew)? */
-function rotatedAtOrAfter(device: ManagedDevice, at: string): boolean {
-  const latest = latestRotationResult(device);
-  return latest !== undefined && Date.parse(latest.startDateTime) >= Date.parse(at) - CLOCK_SKEW_MS;
 }
 
 /** Intune's window; shorter only against a time-scaled simulated tenant. */

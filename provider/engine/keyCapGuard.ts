@@ -10,6 +10,7 @@ import {
   type KeyCapVerdict,
 } from "../plan/keyCap";
 import type { DeviceGraph } from "./deviceGraph";
+import { listRecoveryKeysInBatches } from "./fleet/batchedRecoveryKeys";
 import { isForbidden } from "./errorKinds";
 import { log } from "./log";
 
@@ -44,35 +45,50 @@ export async function checkKeyCap(
   }
 }
 
-/** Checks many devices with a few reads at a time; devices it could not check are absent. */
+/** Whether the app may read recovery keys, learnt once per run: asked again it would only fail. */
+export interface KeyCapAccess {
+  denied: boolean;
+}
+
+/** Checks many devices with batched reads; devices it could not check are absent. */
 export async function checkKeyCaps(
   graph: DeviceGraph,
   devices: Pick<ManagedDevice, "id" | "azureADDeviceId">[],
   s: KeyCapSettings,
-  concurrency = 8,
+  access: KeyCapAccess = { denied: false },
 ): Promise<Map<string, KeyCapFinding>> {
   const findings = new Map<string, KeyCapFinding>();
-  const queue = [...devices];
-  let denied = false;
-  const worker = async () => {
-    for (let d = queue.shift(); d && !denied; d = queue.shift()) {
-      try {
-        const keyCount = (await graph.listRecoveryKeys(d.azureADDeviceId)).length;
-        findings.set(d.id, {
-          verdict: keyCapVerdict(keyCount, s),
-          keyCount,
-          message: keyCapMessage(d.id, keyCount, s),
-        });
-      } catch (e) {
-        if (isForbidden(e)) {
-          denied = true; // the same for every device: stop asking
-          log(
-            `recovery-key cap not checked: the app lacks BitlockerKey.ReadBasic.All (grant it, or set recoveryKeyLimit: 0 to turn the guard off)`,
-          );
-        }
-      }
+  if (access.denied || devices.length === 0) return findings;
+  const listed = await listRecoveryKeysInBatches(
+    graph,
+    devices.map((d) => d.azureADDeviceId),
+  );
+  let unchecked = 0;
+  let example: Error | undefined;
+  for (const d of devices) {
+    const keys = listed.get(d.azureADDeviceId);
+    if (Array.isArray(keys)) {
+      findings.set(d.id, {
+        verdict: keyCapVerdict(keys.length, s),
+        keyCount: keys.length,
+        message: keyCapMessage(d.id, keys.length, s),
+      });
+    } else if (isForbidden(keys)) {
+      access.denied = true; // the same for every device: stop asking
+    } else {
+      unchecked++;
+      example ??= keys;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, devices.length) }, worker));
+  }
+  if (access.denied) {
+    log(
+      `recovery-key cap not checked: the app lacks BitlockerKey.ReadBasic.All (grant it, or set recoveryKeyLimit: 0 to turn the guard off)`,
+    );
+    return new Map();
+  }
+  if (unchecked > 0)
+    log(
+      `recovery-key cap not checked for ${unchecked} device(s): ${example?.message ?? "no answer"}`,
+    );
   return findings;
 }

@@ -41,6 +41,7 @@ import type {
   ManagedDevice,
   RecoveryKeyInfo,
 } from "./types";
+import { RECOVERY_KEY_FIELDS } from "./types";
 import { PACKAGE_NAME, PACKAGE_VERSION, userAgent } from "./user-agent";
 
 export interface GraphClientOptions {
@@ -111,8 +112,6 @@ interface Answer {
   clientRequestId: string;
   sentAt: Date;
 }
-
-const RECOVERY_KEY_FIELDS = ["id", "createdDateTime", "deviceId", "volumeType"] as const;
 
 export class GraphClient {
   readonly baseUrl: string;

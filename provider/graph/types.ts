@@ -53,6 +53,9 @@ export const DEVICE_FACT_FIELDS = [
   "lastSyncDateTime",
 ] as const;
 
+/** The listed fields of a recovery key that this package keeps (never the key itself). */
+export const RECOVERY_KEY_FIELDS = ["id", "createdDateTime", "deviceId", "volumeType"] as const;
+
 /** A recovery-key entry as listed (never the key itself). */
 export interface RecoveryKeyInfo {
   id: string;

@@ -18,7 +18,7 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
   const statusOf = (s: FleetState, id: string) => parseRecord(s.devices[id]!)!.status;
 
   before(async () => {
-    // A time-scaled Intune throttle (20 POST per 2 s) so pacing is exercised in seconds.
+    // A time-scaled Intune throttle (200 POST per 2 s) so pacing is exercised in seconds.
     tenant = await startTenant({ timeScale: 0.1 });
     process.env.BITLOCKER_THROTTLE_WINDOW_SECONDS = "2";
   });
@@ -253,6 +253,48 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
       waitTimeoutSeconds: 20,
     });
     assert.equal(state.counts.escrowed, 3);
+  });
+
+  it("reads and rotates at once: rotations start before the last device is read; key counts come in $batches", async () => {
+    const ids = windows(600);
+    await runCreate({ managedDeviceIds: ids, rotationToken: "A" });
+    assert.equal(accepted(), 600);
+    assert.equal(tenant.log.count({ throttled: true }), 0, "never throttled, reads included");
+    const keys = /\/informationProtection\/bitlocker\/recoveryKeys$/;
+    assert.equal(tenant.log.count({ pathMatches: keys, inBatch: false }), 0, "no key read alone");
+    assert.equal(tenant.log.count({ pathMatches: keys, inBatch: true }), 600);
+    const reads = tenant.log.entries({
+      method: "GET",
+      pathMatches: /\/managedDevices\/[^/]+$/,
+      inBatch: true,
+    });
+    const firstRotation = tenant.log.entries({ pathMatches: ROTATE, status: 204 })[0]!;
+    assert.equal(reads.length, 600);
+    assert.ok(
+      Date.parse(firstRotation.time) < Date.parse(reads.at(-1)!.time),
+      `first rotation ${firstRotation.time}, last device read ${reads.at(-1)!.time}`,
+    );
+  });
+
+  it("stops reading devices once a rotation is refused for a missing permission", async () => {
+    const ids = windows(600);
+    const readOnly = tenant.registerApp({
+      roles: [ROLES.managedDevicesRead],
+      clientSecret: "read-only-secret-7",
+    });
+    configureEngine(
+      engineConfig(tenant, { clientId: readOnly.clientId, clientSecret: "read-only-secret-7" }),
+    );
+    await assert.rejects(
+      runCreate({ managedDeviceIds: ids, rotationToken: "A" }),
+      (e: Error & { properties?: FleetState }) => {
+        assert.equal(e.properties?.counts.error, 600, "every device recorded, none rotated");
+        return /Forbidden|permission/i.test(e.message);
+      },
+    );
+    assert.equal(accepted(), 0);
+    const read = tenant.log.count({ method: "GET", pathMatches: /\/managedDevices\/[^/]+$/ });
+    assert.ok(read < 600, `read ${read} devices after the first refusal`);
   });
 
   it("keeps state under 200 bytes per device", async () => {

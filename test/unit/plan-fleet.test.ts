@@ -169,4 +169,14 @@ describe("plan: fleet state after a run", () => {
     // The unreached devices still differ from their token: the next run finishes them.
     assert.deepEqual(planFleet(s, news).rotate, [id(2), id(3)]);
   });
+
+  it("stores the id list once: in the inputs, not echoed in the outputs", () => {
+    const news = fleet();
+    const s = settled(news);
+    assert.equal("managedDeviceIds" in s, false);
+    assert.deepEqual(Object.keys(s.devices).sort(), news.managedDeviceIds);
+    // The next run plans from the records' keys alone.
+    assert.deepEqual(planFleet(s, news).unchanged, news.managedDeviceIds);
+    assert.equal(diffFleet(s, news).changes, false);
+  });
 });

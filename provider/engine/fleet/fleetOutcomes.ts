@@ -6,6 +6,8 @@ import type { DeviceRecord } from "../../plan/fleet/record";
 import { escrowEvidence, outcomeOf } from "../../plan/status";
 import { isForbidden } from "../errorKinds";
 import { isDevice, lookupDevices } from "./batchedLookup";
+import { listRecoveryKeysInBatches } from "./batchedRecoveryKeys";
+import type { WindowPacer } from "./windowPacer";
 
 /** Records whose device may still report something. */
 const FOLLOWED = new Set([
@@ -29,9 +31,11 @@ export async function readFleetOutcomes(
   graph: Pick<GraphClient, "batch" | "listRecoveryKeys">,
   records: ReadonlyMap<string, DeviceRecord>,
   checkEscrow: boolean,
+  /** Intune's request limit, shared with whatever else the run sends. */
+  pacer?: WindowPacer,
 ): Promise<OutcomeUpdate> {
   const ids = [...records.keys()].filter((id) => FOLLOWED.has(records.get(id)!.status));
-  const seen = await lookupDevices(graph, ids);
+  const seen = await lookupDevices(graph, ids, pacer ? { pacer } : {});
   const out = new Map<string, DeviceRecord>();
   const done: { id: string; entraId: string; record: DeviceRecord }[] = [];
   for (const id of ids) {
@@ -52,14 +56,16 @@ export async function readFleetOutcomes(
       done.push({ id, entraId: device.azureADDeviceId, record: next });
   }
   let escrowHint: string | undefined;
+  const listed = await listRecoveryKeysInBatches(
+    graph,
+    done.map((d) => d.entraId),
+  );
   for (const d of done) {
-    try {
-      const keys = await graph.listRecoveryKeys(d.entraId);
+    const keys = listed.get(d.entraId);
+    if (Array.isArray(keys)) {
       if (escrowEvidence(keys, d.record.at)) out.set(d.id, { ...d.record, status: "escrowed" });
-    } catch (e) {
-      if (!isForbidden(e)) continue;
+    } else if (isForbidden(keys)) {
       escrowHint = "Escrow evidence needs the application permission BitlockerKey.ReadBasic.All";
-      break;
     }
   }
   return escrowHint ? { records: out, escrowHint } : { records: out };

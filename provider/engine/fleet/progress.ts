@@ -2,8 +2,9 @@
 import { log } from "../log";
 
 export class FleetProgress {
-  private readonly started = Date.now();
-  private lastPrint = this.started;
+  /** Set at the first record: the rate is the run's, not the start-up's. */
+  private started: number | undefined;
+  private lastPrint = Date.now();
   private done = 0;
   private readonly counts = new Map<string, number>();
 
@@ -14,6 +15,7 @@ export class FleetProgress {
   ) {}
 
   add(status: string): void {
+    this.started ??= Date.now();
     this.done++;
     this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
     if (Date.now() - this.lastPrint >= this.everyMs) this.print();
@@ -25,12 +27,15 @@ export class FleetProgress {
   }
 
   line(now: number): string {
-    const secs = Math.max(0.001, (now - this.started) / 1000);
+    const head = `fleet ${this.label}: ${this.done}/${this.total} (${[...this.counts]
+      .map(([s, n]) => `${s} ${n}`)
+      .join(", ")})`;
+    const secs = (now - (this.started ?? now)) / 1000;
+    // Under a second a rate says nothing (a handful of records in a few ms).
+    if (secs < 1) return `${head} in ${formatDuration(secs)}`;
     const rate = this.done / secs;
-    const left = this.total - this.done;
-    const eta = rate > 0 ? formatDuration(left / rate) : "?";
-    const parts = [...this.counts].map(([s, n]) => `${s} ${n}`).join(", ");
-    return `fleet ${this.label}: ${this.done}/${this.total} (${parts}) at ${rate.toFixed(1)}/s, ETA ${eta}`;
+    const eta = formatDuration((this.total - this.done) / rate);
+    return `${head} at ${rate.toFixed(1)}/s, ETA ${eta}`;
   }
 }
 

@@ -15,7 +15,8 @@ import { latestRotationResult, rotationStartedSince } from "../../plan/actionRes
 import type { DeviceRecord } from "../../plan/fleet/record";
 import { isOutcomeUnknown } from "../errorKinds";
 import { isDevice, lookupDevices, type BatchGraph } from "./batchedLookup";
-import type { PostPacer } from "./postPacer";
+import { JobFeed } from "./jobFeed";
+import type { WindowPacer } from "./windowPacer";
 
 export interface RotationJob {
   id: string;
@@ -27,7 +28,10 @@ export interface RotationJob {
 }
 
 export interface RotateOptions {
-  pacer: PostPacer;
+  /** Intune's POST limit. */
+  pacer: WindowPacer;
+  /** Intune's request limit, for the device reads after a lost answer. */
+  readPacer?: WindowPacer;
   /** Sends per device before giving up with an error record (429s, 503s, unknowns). */
   maxAttempts: number;
   /** Batches in flight at once; pacing, not this, sets the rate. */
@@ -47,12 +51,24 @@ interface Pending extends RotationJob {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Rotates the jobs of `source` as they come: a list, or a feed the fleet's reader fills while
+ * the first rotations are already going out. On a permission or credential failure the feed
+ * is stopped, so the reader stops reading devices that could not be rotated anyway.
+ */
 export async function rotateInBatches(
   graph: Pick<GraphClient, "batch">,
-  jobs: readonly RotationJob[],
+  source: readonly RotationJob[] | JobFeed<RotationJob>,
   o: RotateOptions,
 ): Promise<void> {
-  const queue: Pending[] = jobs.map((j) => ({ ...j, attempts: 0, notBefore: 0 }));
+  const feed = source instanceof JobFeed ? source : JobFeed.of(source);
+  const queue: Pending[] = [];
+  // Take from the feed only what the next few batches need, so the feed's size tells the
+  // reader how far ahead of the rotations it is.
+  const refill = () => {
+    const want = 20 * o.concurrency - queue.length;
+    if (want > 0) for (const j of feed.take(want)) queue.push({ ...j, attempts: 0, notBefore: 0 });
+  };
   let inFlight = 0;
   let stopped: GraphError | Error | undefined;
   const finished = new Set<Promise<void>>();
@@ -88,7 +104,14 @@ export async function rotateInBatches(
     } catch (e) {
       if (isOutcomeUnknown(e)) {
         for (const j of batch) j.unknownSince ??= sentAt;
-        await recheck(graph, batch, retryLater, settle, sendStarted + o.lostAnswerGraceMs);
+        await recheck(
+          graph,
+          batch,
+          retryLater,
+          settle,
+          sendStarted + o.lostAnswerGraceMs,
+          o.readPacer,
+        );
         return;
       }
       const err = e as GraphError;
@@ -130,21 +153,38 @@ export async function rotateInBatches(
       }
     });
     if (unknown.length > 0)
-      await recheck(graph, unknown, retryLater, settle, sendStarted + o.lostAnswerGraceMs);
+      await recheck(
+        graph,
+        unknown,
+        retryLater,
+        settle,
+        sendStarted + o.lostAnswerGraceMs,
+        o.readPacer,
+      );
   };
 
   for (;;) {
+    refill();
     if (stopped) {
       // Permission or credential trouble: sending more would only fail the same way.
-      for (const j of queue.splice(0))
-        settle(j, { status: "error", at: now(), token: "-", detail: "NotSent" }, stopped);
+      feed.stop(stopped);
+      for (const j of [...queue.splice(0), ...feed.take(feed.size)])
+        settle(
+          { ...j, attempts: 0, notBefore: 0 },
+          { status: "error", at: now(), token: "-", detail: "NotSent" },
+          stopped,
+        );
     }
-    if (queue.length === 0 && inFlight === 0) break;
+    if (queue.length === 0 && inFlight === 0 && feed.done) break;
     const t = Date.now();
     const ready = queue.filter((j) => j.notBefore <= t);
     if (ready.length === 0 || inFlight >= o.concurrency) {
-      const soonest = Math.min(...queue.map((j) => j.notBefore));
-      await Promise.race([...finished, sleep(Math.max(10, Math.min(1000, soonest - t)))]);
+      const soonest = queue.length > 0 ? Math.min(...queue.map((j) => j.notBefore)) : t + 1000;
+      await Promise.race([
+        ...finished,
+        feed.changed(),
+        sleep(Math.max(10, Math.min(1000, soonest - t))),
+      ]);
       continue;
     }
     const { n, waitMs } = o.pacer.next(Math.min(20, ready.length), t);
@@ -177,13 +217,14 @@ async function recheck(
   retryLater: (job: Pending, delayMs: number, detail: string) => void,
   settle: (job: Pending, record: Omit<DeviceRecord, "token"> & { token?: string }) => void,
   readNotBefore: number,
+  pacer: WindowPacer | undefined,
 ): Promise<void> {
   // A request still in Graph's hands may land after an immediate read: give it time.
   await sleep(readNotBefore - Date.now());
   const seen = await lookupDevices(
     graph,
     jobs.map((j) => j.id),
-    1,
+    { concurrency: 1, ...(pacer ? { pacer } : {}) },
   );
   for (const job of jobs) {
     const device = seen.get(job.id);

@@ -11,7 +11,7 @@ import {
   type FleetDeviceStatus,
 } from "./record";
 
-export interface FleetState extends FleetInputs {
+export interface FleetState extends Omit<FleetInputs, "managedDeviceIds"> {
   stateVersion: number;
   /** Device id → record line (see record.ts). */
   devices: Record<string, string>;
@@ -63,7 +63,7 @@ export function planFleet(olds: Partial<FleetState> | undefined, news: FleetInpu
   return plan;
 }
 
-const SETTINGS: (keyof FleetInputs)[] = [
+const SETTINGS: (keyof FleetInputs & keyof FleetState)[] = [
   "rotationToken",
   "rotateOnCreate",
   "endpoint",
@@ -138,8 +138,14 @@ export function stateAfterRun(
     unchanged: plan.unchanged.length,
     forgotten: plan.forget.length,
   };
-  const { __provider: _p, ...inputs } = news as FleetInputs & { __provider?: unknown };
-  return { ...inputs, stateVersion: 1, devices, counts: countStatuses(devices), lastRun };
+  // The outputs hold the settings, not the id list: the keys of `devices` already name every
+  // device (state stays small), and diff compares the new ids with those keys.
+  const {
+    __provider: _p,
+    managedDeviceIds: _ids,
+    ...settings
+  } = news as FleetInputs & { __provider?: unknown };
+  return { ...settings, stateVersion: 1, devices, counts: countStatuses(devices), lastRun };
 }
 
 export type { DeviceRecord };

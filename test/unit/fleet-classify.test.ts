@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { classifyReadDevice } from "../../provider/plan/fleet/classify";
+import { rotationResult, windowsDevice } from "../support/devices";
+
+const AT = "2026-11-27T12:00:00Z";
+const TOKEN = "a1b2c3d4e5f6";
+
+describe("plan: what a fleet does with a device it has just read", () => {
+  it("sends an eligible device with no history", () => {
+    assert.deepEqual(classifyReadDevice({ device: windowsDevice(), token: TOKEN, at: AT }), {
+      send: true,
+    });
+  });
+
+  it("skips a device Graph no longer knows, as notFound", () => {
+    const d = classifyReadDevice({ device: undefined, token: TOKEN, at: AT });
+    assert.deepEqual(d, {
+      send: false,
+      why: "notFound",
+      record: { status: "skipped", at: AT, token: TOKEN, detail: "notFound" },
+    });
+  });
+
+  it("skips an unmet prerequisite with its code", () => {
+    const d = classifyReadDevice({
+      device: windowsDevice({ osVersion: "10.0.17763.1" }),
+      token: TOKEN,
+      at: AT,
+    });
+    assert.equal(d.send, false);
+    assert.equal(!d.send && d.record.status, "skipped");
+    assert.equal(!d.send && d.why, "prerequisite");
+    assert.match((!d.send && d.record.detail) || "", /os/i);
+  });
+
+  describe("the journal of an interrupted run", () => {
+    const sentAt = "2026-11-27T11:00:00Z";
+    it("records, without resending, a rotation the device shows since the journal's time", () => {
+      const device = windowsDevice({
+        deviceActionResults: [rotationResult({ startDateTime: "2026-11-27T11:00:02Z" })],
+      });
+      const d = classifyReadDevice({
+        device,
+        token: TOKEN,
+        at: AT,
+        journaled: { t: TOKEN, at: sentAt },
+      });
+      assert.deepEqual(d, {
+        send: false,
+        why: "journal",
+        record: { status: "requested", at: sentAt, token: TOKEN },
+      });
+    });
+
+    it("sends again when the device shows no rotation since then", () => {
+      const device = windowsDevice({
+        deviceActionResults: [rotationResult({ startDateTime: "2026-11-20T00:00:00Z" })],
+      });
+      const d = classifyReadDevice({
+        device,
+        token: TOKEN,
+        at: AT,
+        journaled: { t: TOKEN, at: sentAt },
+      });
+      assert.equal(d.send, true);
+    });
+
+    it("ignores an entry for another token", () => {
+      const device = windowsDevice({
+        deviceActionResults: [rotationResult({ startDateTime: "2026-11-27T11:00:02Z" })],
+      });
+      const d = classifyReadDevice({
+        device,
+        token: TOKEN,
+        at: AT,
+        journaled: { t: "ffffffffffff", at: sentAt },
+      });
+      assert.equal(d.send, true);
+    });
+  });
+
+  describe("a lost answer from the last run", () => {
+    const lost = {
+      status: "unverified" as const,
+      at: "2026-11-27T11:00:00Z",
+      token: TOKEN,
+      detail: "2026-11-01T00:00:00Z",
+    };
+    it("records it as requested when a rotation started after the one seen before", () => {
+      const device = windowsDevice({
+        deviceActionResults: [rotationResult({ startDateTime: "2026-11-27T11:00:01Z" })],
+      });
+      const d = classifyReadDevice({ device, token: TOKEN, at: AT, lostAnswer: lost });
+      assert.deepEqual(d, {
+        send: false,
+        why: "landed",
+        record: { status: "requested", at: lost.at, token: TOKEN },
+      });
+    });
+
+    it("sends again when the device still shows only the earlier rotation", () => {
+      const device = windowsDevice({
+        deviceActionResults: [rotationResult({ startDateTime: "2026-11-01T00:00:00Z" })],
+      });
+      assert.equal(
+        classifyReadDevice({ device, token: TOKEN, at: AT, lostAnswer: lost }).send,
+        true,
+      );
+    });
+
+    it("with no earlier rotation known, any rotation on the device is proof", () => {
+      const device = windowsDevice({ deviceActionResults: [rotationResult()] });
+      const d = classifyReadDevice({
+        device,
+        token: TOKEN,
+        at: AT,
+        lostAnswer: { ...lost, detail: "-" },
+      });
+      assert.equal(d.send, false);
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { JobFeed } from "../../provider/engine/fleet/jobFeed";
+
+describe("fleet: the feed between reader and rotator", () => {
+  it("hands out items in order, and is done only once closed and empty", () => {
+    const feed = new JobFeed<number>();
+    feed.push([1, 2, 3]);
+    assert.deepEqual(feed.take(2), [1, 2]);
+    assert.equal(feed.done, false);
+    feed.close();
+    assert.equal(feed.done, false);
+    assert.deepEqual(feed.take(5), [3]);
+    assert.equal(feed.done, true);
+    assert.throws(() => feed.push([4]), /closed/);
+  });
+
+  it("wakes a waiting rotator when the reader pushes", async () => {
+    const feed = new JobFeed<number>();
+    const woke = feed.changed().then(() => feed.take(10));
+    feed.push([7]);
+    assert.deepEqual(await woke, [7]);
+  });
+
+  it("holds the reader back until the rotator has taken enough", async () => {
+    const feed = new JobFeed<number>();
+    feed.push([1, 2, 3, 4]);
+    let roomy = false;
+    const room = feed.room(3).then(() => (roomy = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(roomy, false);
+    feed.take(2);
+    await room;
+    assert.equal(roomy, true);
+  });
+
+  it("releases a waiting reader when the rotator stops, and keeps the first reason", async () => {
+    const feed = new JobFeed<number>();
+    feed.push([1, 2, 3]);
+    const room = feed.room(1);
+    feed.stop(new Error("Forbidden"));
+    feed.stop(new Error("later"));
+    await room;
+    assert.equal(feed.stopped?.message, "Forbidden");
+  });
+
+  it("of(): a closed feed of a list", () => {
+    const feed = JobFeed.of(["a", "b"]);
+    assert.deepEqual(feed.take(9), ["a", "b"]);
+    assert.equal(feed.done, true);
+  });
+});
