@@ -46,19 +46,21 @@ export async function getInBatches(
           continue;
         }
         size = Math.min(n, queue.length);
-        o.pacer.record(size, Date.now());
+        o.pacer.sent(size);
       }
       const chunk = queue.splice(0, size);
       let responses;
       try {
-        responses = await graph.batch(
-          chunk.map((j, i) => ({
-            id: String(i),
-            method: "GET" as const,
-            url: j.url,
-            ...(j.headers ? { headers: j.headers } : {}),
-          })),
-        );
+        responses = await graph
+          .batch(
+            chunk.map((j, i) => ({
+              id: String(i),
+              method: "GET" as const,
+              url: j.url,
+              ...(j.headers ? { headers: j.headers } : {}),
+            })),
+          )
+          .finally(() => o.pacer?.answeredAt(chunk.length, Date.now()));
       } catch (e) {
         // The client already retried the whole batch within its budget.
         for (const j of chunk) answers.set(j.key, { error: e as Error });

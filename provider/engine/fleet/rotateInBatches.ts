@@ -94,13 +94,15 @@ export async function rotateInBatches(
     const sendStarted = Date.now();
     let answers;
     try {
-      answers = await graph.batch(
-        batch.map((j, i) => ({
-          id: String(i),
-          method: "POST" as const,
-          url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
-        })),
-      );
+      answers = await graph
+        .batch(
+          batch.map((j, i) => ({
+            id: String(i),
+            method: "POST" as const,
+            url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
+          })),
+        )
+        .finally(() => o.pacer.answeredAt(batch.length, Date.now()));
     } catch (e) {
       if (isOutcomeUnknown(e)) {
         for (const j of batch) j.unknownSince ??= sentAt;
@@ -197,7 +199,7 @@ export async function rotateInBatches(
       queue.splice(queue.indexOf(j), 1);
       j.attempts++;
     }
-    o.pacer.record(batch.length, t);
+    o.pacer.sent(batch.length);
     inFlight++;
     const p: Promise<void> = sendBatch(batch).finally(() => {
       inFlight--;

@@ -2,11 +2,13 @@
 // a per-app limit (200 POSTs, or 2,000 requests of any kind, per 20 s). A sliding-window log is
 // the guarantee: it holds whatever kind of window Intune counts in (the type is not
 // documented), and it lets a run start with a full window's burst, as Intune allows, instead
-// of spreading the first window's requests over 20 s. The window is counted a little longer
-// than Intune's (`marginMs`) so that requests sent exactly one window apart cannot arrive
-// inside one window after uneven latency. A 429 pauses everything (retrying while throttled
-// only extends the throttle) and lowers the rate until windows pass cleanly again.
-// Pure apart from the clock it is given.
+// of spreading the first window's requests over 20 s.
+// A request holds its place in the window from when it is sent until one window after its
+// answer came back: Intune counted it somewhere in between, so a request sent after that
+// cannot share a window with it, however unevenly the requests travelled (queues, latency,
+// a busy event loop). The cost is one round trip per window. A 429 pauses everything
+// (retrying while throttled only extends the throttle) and lowers the rate until windows pass
+// cleanly again. Pure apart from the clock it is given.
 
 export interface PacerOptions {
   /** Requests allowed per window by Intune (200 POSTs; 2,000 of any kind). */
@@ -15,12 +17,18 @@ export interface PacerOptions {
   windowMs: number;
   /** Our share of the limit, 0 < share ≤ 1 (other tools may use the same app). */
   share: number;
-  /** Added to the window when counting (default 1% of it). */
+  /** Added to the window when counting (default 0: the round trip is the margin). */
   marginMs?: number;
 }
 
+/** How long to wait when only answers can make room (callers also wake on each answer). */
+const IN_FLIGHT_POLL_MS = 25;
+
 export class WindowPacer {
-  private readonly sent: number[] = [];
+  /** When answered requests came back, oldest first. */
+  private readonly answered: number[] = [];
+  /** Sent, not yet answered: they hold a place in every window until they are. */
+  private inFlight = 0;
   private pausedUntil = 0;
   /** Multiplier in (0, 1] lowered by 429s, restored by clean windows. */
   private backoff = 1;
@@ -28,7 +36,7 @@ export class WindowPacer {
   private readonly spanMs: number;
 
   constructor(private readonly o: PacerOptions) {
-    this.spanMs = o.windowMs + (o.marginMs ?? o.windowMs / 100);
+    this.spanMs = o.windowMs + (o.marginMs ?? 0);
   }
 
   /** Requests allowed per window right now. */
@@ -50,18 +58,28 @@ export class WindowPacer {
     this.forget(now);
     const budget = this.budget();
     let at = Math.max(now, this.pausedUntil);
-    let inWindow = this.countAfter(at - this.spanMs);
+    let inWindow = this.inFlight + this.countAfter(at - this.spanMs);
     if (inWindow >= budget) {
-      // Wait until enough of the oldest sends leave the window to make room for one.
-      at = this.sent[this.sent.length - budget]! + this.spanMs + 1;
-      inWindow = this.countAfter(at - this.spanMs);
+      const logged = inWindow - this.inFlight;
+      const mustLeave = inWindow - budget + 1;
+      // Requests still in flight fill the window: wait for answers (the caller is woken by them).
+      if (mustLeave > logged) return { n: 1, waitMs: Math.max(at - now, IN_FLIGHT_POLL_MS) };
+      // Wait until enough of the oldest answered ones leave the window to make room for one.
+      at = this.answered[this.answered.length - logged + mustLeave - 1]! + this.spanMs + 1;
+      inWindow = this.inFlight + this.countAfter(at - this.spanMs);
     }
     return { n: Math.max(1, Math.min(want, budget - inWindow)), waitMs: Math.max(0, at - now) };
   }
 
-  /** Records `n` requests sent at `now`. */
-  record(n: number, now: number): void {
-    for (let i = 0; i < n; i++) this.sent.push(now);
+  /** `n` requests leave now. */
+  sent(n: number): void {
+    this.inFlight += n;
+  }
+
+  /** `n` requests sent earlier were answered (or given up on) at `now`. */
+  answeredAt(n: number, now: number): void {
+    this.inFlight = Math.max(0, this.inFlight - n);
+    for (let i = 0; i < n; i++) this.answered.push(now);
   }
 
   /** A 429: stop until Retry-After has passed, then go slower. */
@@ -72,9 +90,9 @@ export class WindowPacer {
   }
 
   private countAfter(t: number): number {
-    let i = this.sent.length;
-    while (i > 0 && this.sent[i - 1]! > t) i--;
-    return this.sent.length - i;
+    let i = this.answered.length;
+    while (i > 0 && this.answered[i - 1]! > t) i--;
+    return this.answered.length - i;
   }
 
   private recover(now: number): void {
@@ -87,7 +105,7 @@ export class WindowPacer {
   private forget(now: number): void {
     // Linear in what expires: the log never holds more than a window's requests.
     let k = 0;
-    while (k < this.sent.length && this.sent[k]! <= now - this.spanMs) k++;
-    if (k > 0) this.sent.splice(0, k);
+    while (k < this.answered.length && this.answered[k]! <= now - this.spanMs) k++;
+    if (k > 0) this.answered.splice(0, k);
   }
 }
