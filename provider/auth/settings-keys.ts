@@ -16,7 +16,8 @@ export type SettingName =
   | "retryBudgetSeconds"
   | "requestTimeoutSeconds"
   | "postShareOfLimit"
-  | "maxConnections";
+  | "maxConnections"
+  | "throttleWindowSeconds";
 
 export interface SettingKey {
   /** Pulumi stack config key (namespaced). */
@@ -73,6 +74,11 @@ export const SETTING_KEYS: Readonly<Record<SettingName, SettingKey>> = {
   maxConnections: {
     config: "bitlocker:maxConnections",
     env: "BITLOCKER_MAX_CONNECTIONS",
+    secret: false,
+  },
+  throttleWindowSeconds: {
+    config: "bitlocker:throttleWindowSeconds",
+    env: "BITLOCKER_THROTTLE_WINDOW_SECONDS",
     secret: false,
   },
 };

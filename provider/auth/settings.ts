@@ -73,6 +73,11 @@ export interface Settings {
   postShareOfLimit: number;
   /** Upper bound on concurrent connections to Graph. */
   maxConnections: number;
+  /**
+   * Intune's throttle window in seconds (20). Shorter only against a time-scaled simulated
+   * tenant, which tells the engine its window this way.
+   */
+  throttleWindowSeconds: number;
   /** Where each value came from. */
   sources: Partial<Record<SettingName, SettingSource>>;
 }
@@ -81,9 +86,12 @@ export const DEFAULT_TUNING = {
   maxRetries: 5,
   retryBudgetSeconds: 180,
   requestTimeoutSeconds: 30,
-  // 97% of 200 POST per 20 s: full speed with a margin for clock skew between us and Intune.
-  postShareOfLimit: 0.97,
+  // All of 200 POST per 20 s: the pacer holds each request's place until a window after its
+  // answer, which is the margin (engine/fleet/windowPacer.ts). Lower it when other tools use the app.
+  postShareOfLimit: 1,
   maxConnections: 16,
+  // Intune's window: 200 POST per 20 s per app.
+  throttleWindowSeconds: 20,
 } as const;
 
 type Raw = { value: string; source: "config" | "env" };
@@ -284,6 +292,12 @@ export function resolveSettings(config: Env, env: Env): Settings {
       DEFAULT_TUNING.maxConnections,
       { min: 1, max: 256, integer: true },
     ),
+    throttleWindowSeconds: parseNumber(
+      "throttleWindowSeconds",
+      raw.throttleWindowSeconds,
+      DEFAULT_TUNING.throttleWindowSeconds,
+      { min: 0, max: 3600, integer: false, minExclusive: true },
+    ),
   };
 
   const settings: Settings = {
@@ -343,6 +357,7 @@ export function settingsSummary(settings: Settings): Record<string, string> {
     ["requestTimeoutSeconds", plain("requestTimeoutSeconds", settings.requestTimeoutSeconds)],
     ["postShareOfLimit", plain("postShareOfLimit", settings.postShareOfLimit)],
     ["maxConnections", plain("maxConnections", settings.maxConnections)],
+    ["throttleWindowSeconds", plain("throttleWindowSeconds", settings.throttleWindowSeconds)],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

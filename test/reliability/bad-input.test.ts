@@ -426,6 +426,7 @@ describe("reliability: bad input (property-based)", function () {
         "requestTimeoutSeconds",
         "postShareOfLimit",
         "maxConnections",
+        "throttleWindowSeconds",
       ];
       fc.assert(
         fc.property(

@@ -38,8 +38,9 @@ describe("auth: resolveSettings", () => {
     assert.equal(s.maxRetries, 5);
     assert.equal(s.retryBudgetSeconds, 180);
     assert.equal(s.requestTimeoutSeconds, 30);
-    assert.equal(s.postShareOfLimit, 0.97);
+    assert.equal(s.postShareOfLimit, 1);
     assert.equal(s.maxConnections, 16);
+    assert.equal(s.throttleWindowSeconds, 20);
   });
 
   // Every key, read from config and from env, lands in the same field.
@@ -70,6 +71,7 @@ describe("auth: resolveSettings", () => {
     requestTimeoutSeconds: ["7", (s) => s.requestTimeoutSeconds, 7],
     postShareOfLimit: ["0.5", (s) => s.postShareOfLimit, 0.5],
     maxConnections: ["4", (s) => s.maxConnections, 4],
+    throttleWindowSeconds: ["2.5", (s) => s.throttleWindowSeconds, 2.5],
   };
   // Credential material needs its companions; give them through the other source.
   const companions: Partial<Record<SettingName, Record<string, string>>> = {
@@ -329,6 +331,11 @@ describe("auth: resolveSettings", () => {
       ["bitlocker:postShareOfLimit", "0"],
       ["bitlocker:postShareOfLimit", "1.2"],
       ["bitlocker:maxConnections", "0"],
+      ["bitlocker:throttleWindowSeconds", "0"],
+      ["bitlocker:throttleWindowSeconds", "-5"],
+      ["bitlocker:throttleWindowSeconds", "3600.5"],
+      ["bitlocker:throttleWindowSeconds", "twenty"],
+      ["bitlocker:throttleWindowSeconds", "Infinity"],
     ];
     for (const [key, value] of bad) {
       it(`rejects ${key}=${value}`, () => {
@@ -342,6 +349,35 @@ describe("auth: resolveSettings", () => {
       );
       assert.equal(s.postShareOfLimit, 1);
       assert.equal(s.maxRetries, 0);
+    });
+    it("accepts throttleWindowSeconds 3600 and fractions of a second", () => {
+      assert.equal(
+        resolveSettings({ "bitlocker:throttleWindowSeconds": "3600" }, {}).throttleWindowSeconds,
+        3600,
+      );
+      assert.equal(
+        resolveSettings({}, { BITLOCKER_THROTTLE_WINDOW_SECONDS: "0.5" }).throttleWindowSeconds,
+        0.5,
+      );
+    });
+    it("throttleWindowSeconds: config wins over env", () => {
+      const s = resolveSettings(
+        { "bitlocker:throttleWindowSeconds": "5" },
+        { BITLOCKER_THROTTLE_WINDOW_SECONDS: "2" },
+      );
+      assert.equal(s.throttleWindowSeconds, 5);
+      assert.equal(s.sources.throttleWindowSeconds, "config");
+    });
+    it("a bad BITLOCKER_THROTTLE_WINDOW_SECONDS names the variable, the rule and the value", () => {
+      const err = throwsSettings(
+        () => resolveSettings({}, { BITLOCKER_THROTTLE_WINDOW_SECONDS: "0" }),
+        "BITLOCKER_THROTTLE_WINDOW_SECONDS",
+        "env",
+      );
+      assert.match(
+        err.message,
+        /BITLOCKER_THROTTLE_WINDOW_SECONDS \(environment\): must be a number greater than 0 and at most 3600; got "0"/,
+      );
     });
   });
 
@@ -358,6 +394,7 @@ describe("auth: resolveSettings", () => {
       assert.match(text, /tenantId: 1111.* \(env AZURE_TENANT_ID\)/);
       assert.match(text, /credential: clientSecret \(auto\)/);
       assert.match(text, /cloud: global \(default\)/);
+      assert.match(text, /throttleWindowSeconds: 20 \(default\)/);
     });
     it("JSON.stringify and util.inspect print the redacted view", () => {
       assert.ok(!JSON.stringify(s).includes(SECRET));
