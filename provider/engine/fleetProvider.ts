@@ -3,6 +3,7 @@
 // A run that fails part-way still returns its records to Pulumi (RecordedFailure), so state
 // keeps exactly what was rotated and the next run finishes the rest without repeats.
 import { randomUUID } from "node:crypto";
+import type { Settings } from "../auth/settings";
 import type { GraphError } from "../graph";
 import { chooseCollection } from "../plan/collection";
 import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
@@ -36,9 +37,9 @@ type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 /** Intune's documented per-app limits (graph.md): 200 POSTs and 2,000 requests per 20 s. */
 const INTUNE_POST_LIMIT = 200;
 const INTUNE_REQUEST_LIMIT = 2000;
+// The window is a setting (throttleWindowSeconds): shorter only against a time-scaled tenant.
 /** Devices read per step: five $batches of 20 GETs, then their recovery-key counts. */
 const READ_CHUNK = 100;
-const INTUNE_WINDOW_SECONDS = 20;
 const MAX_SENDS_PER_DEVICE = 10;
 
 export async function check(_olds: Props, news: Props) {
@@ -70,7 +71,7 @@ export async function read(id: string, props: Props) {
     graph,
     records,
     olds.waitFor === "escrowed",
-    intunePacers(settings.postShareOfLimit).reads,
+    intunePacers(settings).reads,
   );
   const devices = { ...olds.devices };
   for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
@@ -108,7 +109,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     const { graph, settings } = engineContext();
     const progress = new FleetProgress(label, toRead.length);
     const journal = RunJournal.for(label);
-    const pacers = intunePacers(settings.postShareOfLimit);
+    const pacers = intunePacers(settings);
     const record = (deviceId: string, r: DeviceRecord, error?: Error) => {
       results.set(deviceId, r);
       if (error) errors.set(deviceId, error);
@@ -254,8 +255,9 @@ async function readDevices(
  * of the 2,000 requests per window that every request counts against, so that reads and
  * rotations together stay under it.
  */
-function intunePacers(share: number): { posts: WindowPacer; reads: WindowPacer } {
-  const windowMs = windowSeconds() * 1000;
+function intunePacers(settings: Settings): { posts: WindowPacer; reads: WindowPacer } {
+  const windowMs = settings.throttleWindowSeconds * 1000;
+  const share = settings.postShareOfLimit;
   return {
     posts: new WindowPacer({ limit: INTUNE_POST_LIMIT, windowMs, share }),
     reads: new WindowPacer({ limit: INTUNE_REQUEST_LIMIT - INTUNE_POST_LIMIT, windowMs, share }),
@@ -359,10 +361,4 @@ function parsed(devices: Record<string, string>): Map<string, DeviceRecord> {
     if (r) m.set(k, r);
   }
   return m;
-}
-
-/** Intune's window; shorter only against a time-scaled simulated tenant. */
-function windowSeconds(): number {
-  const s = Number(process.env.BITLOCKER_THROTTLE_WINDOW_SECONDS);
-  return Number.isFinite(s) && s > 0 ? s : INTUNE_WINDOW_SECONDS;
 }
