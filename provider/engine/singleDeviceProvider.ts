@@ -6,7 +6,6 @@ import { unmetPrerequisites } from "../plan/prerequisites";
 import {
   checkSingleDevice,
   diffSingleDevice,
-  rotatesOnCreate,
   rotatesOnUpdate,
   stateAfterCreate,
   stateAfterRead,
@@ -23,8 +22,15 @@ import type { DeviceGraph } from "./deviceGraph";
 import { isNotFound } from "./errorKinds";
 import { PrerequisiteError, RecordedFailure } from "./errors";
 import { followOutcome, outcomeOnDevice } from "./followOutcome";
+import {
+  forgetCheckRead,
+  keepCheckRead,
+  readDevice,
+  rotationSent,
+  startCheckRead,
+} from "./checkRead";
 import { log } from "./log";
-import { lostAnswerGraceMs, requestRotation } from "./requestRotation";
+import { lostAnswerGraceMs, requestRotation, type RotationAttempt } from "./requestRotation";
 
 type Props = Record<string, unknown>;
 
@@ -37,8 +43,11 @@ export async function check(olds: Props, news: Props) {
   const result = checkSingleDevice(news);
   if (result.failures.length > 0) return result;
   const inputs = result.inputs as unknown as SingleDeviceInputs;
+  if (isUnknown(inputs.managedDeviceId)) return result;
+  forgetCheckRead(inputs.managedDeviceId); // an older read must not outlive this check
   if (!rotationDue(olds, inputs) || !guardEnabled(inputs)) return result;
   const graph = deviceGraph();
+  const started = startCheckRead(inputs.managedDeviceId);
   let device: ManagedDevice;
   try {
     device = await graph.getManagedDevice(inputs.managedDeviceId);
@@ -48,7 +57,10 @@ export async function check(olds: Props, news: Props) {
   const finding = await checkKeyCap(graph, device, inputs);
   if (finding?.verdict === "refuse")
     result.failures.push({ property: "managedDeviceId", reason: finding.message });
-  else if (finding?.verdict === "warn") log(finding.message);
+  else {
+    if (finding?.verdict === "warn") log(finding.message);
+    keepCheckRead(started, graph, device);
+  }
   return result;
 }
 
@@ -70,9 +82,10 @@ export async function diff(_id: string, olds: Props, news: Props) {
 export async function create(inputs: Props) {
   const news = inputs as unknown as SingleDeviceInputs;
   const graph = deviceGraph();
-  const device = await graph.getManagedDevice(news.managedDeviceId);
+  const device = await readDevice(graph, news.managedDeviceId);
   const collection = chooseCollection(device, news.endpoint);
-  if (!rotatesOnCreate(news)) {
+  // create rotates unless the user adopts the device.
+  if (!news.rotateOnCreate) {
     log(`adopted ${label(device)} without rotating (rotateOnCreate: false)`);
     return { id: device.id, outs: stateAfterCreate(news, device, collection, undefined) };
   }
@@ -90,10 +103,11 @@ export async function update(id: string, oldOutputs: Props, inputs: Props) {
   const olds = oldOutputs as unknown as SingleDeviceState;
   const news = inputs as unknown as SingleDeviceInputs;
   if (!rotatesOnUpdate(olds, news)) {
+    forgetCheckRead(id); // single use: it never outlives this update
     return { outs: stateAfterUpdate(olds, news, undefined, undefined, undefined) };
   }
   const graph = deviceGraph();
-  const device = await graph.getManagedDevice(id);
+  const device = await readDevice(graph, id);
   const collection = chooseCollection(device, news.endpoint);
   const pending = unverifiedFor(olds.unverifiedRequest, news.rotationToken);
   if (pending && wasCarriedOut(pending, device)) {
@@ -163,13 +177,20 @@ async function rotate(
   unrotated: () => Props,
 ): Promise<RotationRequestRecord> {
   const { settings } = engineContext();
-  const attempt = await requestRotation(
-    graph,
-    device,
-    collection,
-    news.rotationToken,
-    lostAnswerGraceMs(settings.requestTimeoutSeconds),
-  );
+  forgetCheckRead(device.id);
+  rotationSent(device.id); // a read already sent, or sent from now on, is of no use after this
+  let attempt: RotationAttempt;
+  try {
+    attempt = await requestRotation(
+      graph,
+      device,
+      collection,
+      news.rotationToken,
+      lostAnswerGraceMs(settings.requestTimeoutSeconds),
+    );
+  } finally {
+    rotationSent(device.id); // a read sent while the request was in flight may predate it
+  }
   if (attempt.kind === "unverified") {
     throw new RecordedFailure(
       `${label(device)}: the rotation request's answer was lost (${attempt.cause.message}) and the device could not be checked. ` +

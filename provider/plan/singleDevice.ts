@@ -1,5 +1,6 @@
 // Decisions for BitLockerKeyRotation (one device): what check returns, what diff reports,
-// whether create/update rotate, and the record kept in state.
+// whether update rotates (create rotates unless the `rotateOnCreate` input is false), and
+// the record kept in state.
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
 import { type EndpointSetting } from "./collection";
 import {
@@ -87,11 +88,6 @@ export function diffSingleDevice(
 function differs(a: unknown, b: unknown): boolean {
   if (isUnknown(b)) return true;
   return (a ?? null) !== (b ?? null);
-}
-
-/** create rotates unless the user adopts the device. */
-export function rotatesOnCreate(news: SingleDeviceInputs): boolean {
-  return news.rotateOnCreate;
 }
 
 /** update rotates only when the token changed; every other change is bookkeeping. */

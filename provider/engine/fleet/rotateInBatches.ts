@@ -13,6 +13,7 @@ import { devicePath } from "../../graph/ids";
 import { parseRetryAfterMs } from "../../graph/retry-after";
 import { latestRotationResult, rotationStartedSince } from "../../plan/actionResult";
 import type { DeviceRecord } from "../../plan/fleet/record";
+import { rotationSent } from "../checkRead";
 import { isOutcomeUnknown } from "../errorKinds";
 import { isDevice, lookupDevices, type BatchGraph } from "./batchedLookup";
 import { JobFeed } from "./jobFeed";
@@ -93,6 +94,9 @@ export async function rotateInBatches(
     const sentAt = now();
     const sendStarted = Date.now();
     let answers;
+    // A single resource's read of one of these devices from before now must not stand in later.
+    const voidReads = () => batch.forEach((j) => rotationSent(j.id));
+    voidReads();
     try {
       answers = await graph
         .batch(
@@ -102,7 +106,10 @@ export async function rotateInBatches(
             url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
           })),
         )
-        .finally(() => o.pacer.answeredAt(batch.length, Date.now()));
+        .finally(() => {
+          o.pacer.answeredAt(batch.length, Date.now());
+          voidReads();
+        });
     } catch (e) {
       if (isOutcomeUnknown(e)) {
         for (const j of batch) j.unknownSince ??= sentAt;
