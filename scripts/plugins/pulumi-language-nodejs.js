@@ -101,6 +101,20 @@ function requiredPackages(dir) {
   }
   return found;
 }
+/**
+ * The plugins of <dir>/node_modules as `Message` (PluginDependency for GetRequiredPlugins,
+ * PackageDependency for GetRequiredPackages: the same fields).
+ */
+function dependencies(dir, Message) {
+  return requiredPackages(dir).map((p) => {
+    const d = new Message();
+    d.setName(p.name);
+    d.setKind("resource");
+    d.setVersion(p.version);
+    d.setServer(p.server);
+    return d;
+  });
+}
 function safeReaddir(dir) {
   try {
     return fs.readdirSync(dir);
@@ -151,32 +165,14 @@ const service = {
     const resp = new langproto.GetRequiredPluginsResponse();
     const dir =
       call.request.getInfo()?.getProgramDirectory() || call.request.getProgram() || process.cwd();
-    resp.setPluginsList(
-      requiredPackages(dir).map((p) => {
-        const d = new plugproto.PluginDependency();
-        d.setName(p.name);
-        d.setKind("resource");
-        d.setVersion(p.version);
-        d.setServer(p.server);
-        return d;
-      }),
-    );
+    resp.setPluginsList(dependencies(dir, plugproto.PluginDependency));
     cb(null, resp);
   },
 
   getRequiredPackages(call, cb) {
     const resp = new langproto.GetRequiredPackagesResponse();
     const dir = call.request.getInfo()?.getProgramDirectory() || process.cwd();
-    resp.setPackagesList(
-      requiredPackages(dir).map((p) => {
-        const d = new plugproto.PackageDependency();
-        d.setName(p.name);
-        d.setKind("resource");
-        d.setVersion(p.version);
-        d.setServer(p.server);
-        return d;
-      }),
-    );
+    resp.setPackagesList(dependencies(dir, plugproto.PackageDependency));
     cb(null, resp);
   },
 
