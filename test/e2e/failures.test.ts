@@ -11,15 +11,17 @@
 //   d. throttling beyond the retry budget (429s on dev-0's rotation, bitlocker:retryBudgetSeconds 2)
 import * as assert from "node:assert/strict";
 import { ROLES, type SimulatedTenant } from "../../provider/simulator";
-import { type CommandResult, PulumiProject } from "./harness";
+import type { CommandResult, PulumiProject } from "./harness";
 import {
   type DeviceSpec,
   ROTATE,
-  SINGLE_PROGRAM,
+  closeStack,
+  deviceSpecs,
   outs,
   rotations,
   rotationsByDevice,
   setDevices,
+  singleDeviceProject,
   singles,
   startE2eTenant,
   tenantEnv,
@@ -50,19 +52,11 @@ describe("e2e: failures of BitLockerKeyRotation (pulumi CLI)", function () {
   before(async function () {
     tenant = await startE2eTenant();
     ids["dev-0"] = windowsDevice(tenant).id;
-    specs = [{ name: "dev-0", managedDeviceId: ids["dev-0"], rotationToken: "A" }];
-    project = await PulumiProject.create({
-      name: "failures",
-      program: SINGLE_PROGRAM,
-      env: tenantEnv(tenant),
-    });
-    await setDevices(project, specs);
+    specs = deviceSpecs(ids, "A");
+    project = await singleDeviceProject(tenant, "failures", specs);
   });
 
-  after(async function () {
-    await project?.dispose();
-    await tenant?.close();
-  });
+  after(() => closeStack(project, tenant));
 
   beforeEach(() => {
     tenant.log.clear();

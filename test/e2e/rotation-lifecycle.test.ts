@@ -18,19 +18,21 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ERROR_CODES, type SimulatedTenant } from "../../provider/simulator";
-import { changes, type CommandResult, PulumiProject, urnName } from "./harness";
+import { changes, type CommandResult, type PulumiProject, urnName } from "./harness";
 import {
   type DeviceSpec,
-  SINGLE_PROGRAM,
+  assertNotPrinted,
+  closeStack,
+  deviceSpecs,
   graphWrites,
   installPackageCopy,
   outs,
   rotations,
   rotationsByDevice,
   setDevices,
+  singleDeviceProject,
   singles,
   startE2eTenant,
-  tenantEnv,
   text,
   windowsDevice,
 } from "./support";
@@ -65,23 +67,11 @@ describe("e2e: BitLockerKeyRotation lifecycle (pulumi CLI)", function () {
     ids["dev-5"] = windowsDevice(tenant, {
       outcome: { state: "failed", errorCode: ERROR_CODES.notEncrypted },
     }).id;
-    specs = Object.entries(ids).map(([name, id]) => ({
-      name,
-      managedDeviceId: id,
-      rotationToken: "A",
-    }));
-    project = await PulumiProject.create({
-      name: "lifecycle",
-      program: SINGLE_PROGRAM,
-      env: tenantEnv(tenant),
-    });
-    await setDevices(project, specs);
+    specs = deviceSpecs(ids, "A");
+    project = await singleDeviceProject(tenant, "lifecycle", specs);
   });
 
-  after(async function () {
-    await project?.dispose();
-    await tenant?.close();
-  });
+  after(() => closeStack(project, tenant));
 
   beforeEach(() => tenant.log.clear());
 
@@ -335,11 +325,6 @@ describe("e2e: BitLockerKeyRotation lifecycle (pulumi CLI)", function () {
 
   it("11. the client secret appears in no output of up, preview, refresh or destroy", function () {
     assert.ok(seen.length >= 15, `${seen.length} commands recorded`);
-    for (const r of seen) {
-      assert.ok(
-        !text(r).includes(tenant.defaultApp.clientSecret),
-        `secret printed by ${r.command}`,
-      );
-    }
+    assertNotPrinted(seen, [tenant.defaultApp.clientSecret], "secret");
   });
 });

@@ -14,19 +14,20 @@ import {
   type ClientCertificate,
   type SimulatedTenant,
 } from "../../provider/simulator";
-import { changes, type CommandResult, PulumiProject, type StackExport } from "./harness";
+import { changes, type CommandResult, type PulumiProject } from "./harness";
 import {
-  CA_PEM,
   type DeviceSpec,
-  SINGLE_PROGRAM,
+  assertNotPrinted,
+  bareEnv,
+  closeStack,
   graphWrites,
   outs,
   rotations,
-  setDevices,
+  singleDeviceProject,
   singles,
   startE2eTenant,
   tenantEnv,
-  text,
+  whereIn,
   windowsDevice,
 } from "./support";
 
@@ -37,15 +38,6 @@ async function exercise(project: PulumiProject, seen: CommandResult[]): Promise<
   seen.push(result);
   assert.deepEqual(changes(json), []);
   seen.push(await project.refresh());
-}
-
-/** Where `needle` occurs in an export: the URNs of the resources (or "elsewhere"). */
-function whereIn(state: StackExport, needle: string): string[] {
-  const found = (state.deployment.resources ?? [])
-    .filter((r) => JSON.stringify(r).includes(needle))
-    .map((r) => r.urn);
-  if (found.length === 0 && JSON.stringify(state).includes(needle)) found.push("elsewhere");
-  return found;
 }
 
 describe("e2e: credentials from stack config (pulumi CLI)", function () {
@@ -68,16 +60,9 @@ describe("e2e: credentials from stack config (pulumi CLI)", function () {
       managedDeviceId: windowsDevice(tenant).id,
       rotationToken: "A",
     }));
-    // Nothing in the environment: no tenant, app, secret or endpoint.
-    const env = Object.fromEntries(Object.keys(tenantEnv(tenant)).map((k) => [k, undefined]));
-    project = await PulumiProject.create({
-      name: "config-creds",
-      program: SINGLE_PROGRAM,
-      env: {
-        ...env,
-        NODE_EXTRA_CA_CERTS: CA_PEM,
-        NODE_PRESERVE_SYMLINKS: "1",
-      },
+    project = await singleDeviceProject(tenant, "config-creds", specs, {
+      // Nothing in the environment: no tenant, app, secret or endpoint.
+      env: bareEnv(tenantEnv(tenant)),
       config: {
         "bitlocker:tenantId": tenant.tenantId,
         "bitlocker:clientId": clientId,
@@ -86,13 +71,9 @@ describe("e2e: credentials from stack config (pulumi CLI)", function () {
         "bitlocker:graphEndpoint": tenant.url,
       },
     });
-    await setDevices(project, specs);
   });
 
-  after(async function () {
-    await project?.dispose();
-    await tenant?.close();
-  });
+  after(() => closeStack(project, tenant));
 
   it("rotates with the app named in stack config", async function () {
     await exercise(project, seen);
@@ -127,7 +108,7 @@ describe("e2e: credentials from stack config (pulumi CLI)", function () {
     tenant.log.clear();
     seen.push(await project.destroy());
     assert.deepEqual(graphWrites(tenant), []);
-    for (const r of seen) assert.ok(!text(r).includes(SECRET), `secret printed by ${r.command}`);
+    assertNotPrinted(seen, [SECRET], "secret");
   });
 });
 
@@ -158,28 +139,22 @@ describe("e2e: a client certificate from the environment (pulumi CLI)", function
     pemDir = fs.mkdtempSync(path.join(os.tmpdir(), "bitlocker-e2e-cert-"));
     const pemFile = path.join(pemDir, "client-cert.pem");
     fs.writeFileSync(pemFile, cert.certificatePem + cert.privateKeyPem, { mode: 0o600 });
-    project = await PulumiProject.create({
-      name: "cert-creds",
-      program: SINGLE_PROGRAM,
+    const specs: DeviceSpec[] = [1, 2].map((n) => ({
+      name: `dev-${n}`,
+      managedDeviceId: windowsDevice(tenant).id,
+      rotationToken: "A",
+    }));
+    project = await singleDeviceProject(tenant, "cert-creds", specs, {
       env: {
         ...tenantEnv(tenant, null),
         AZURE_CLIENT_ID: clientId,
         AZURE_CLIENT_CERTIFICATE_PATH: pemFile,
       },
     });
-    await setDevices(
-      project,
-      [1, 2].map((n) => ({
-        name: `dev-${n}`,
-        managedDeviceId: windowsDevice(tenant).id,
-        rotationToken: "A",
-      })),
-    );
   });
 
   after(async function () {
-    await project?.dispose();
-    await tenant?.close();
+    await closeStack(project, tenant);
     if (pemDir) fs.rmSync(pemDir, { recursive: true, force: true });
   });
 
@@ -201,9 +176,6 @@ describe("e2e: a client certificate from the environment (pulumi CLI)", function
     tenant.log.clear();
     seen.push(await project.destroy());
     assert.deepEqual(graphWrites(tenant), []);
-    for (const r of seen) {
-      for (const line of keyLines())
-        assert.ok(!text(r).includes(line), `key printed by ${r.command}`);
-    }
+    assertNotPrinted(seen, keyLines(), "key");
   });
 });

@@ -4,26 +4,21 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type {
-  LogEntry,
-  SimulatedTenant,
-  SimulatedTenantOptions,
-  WireManagedDevice,
-} from "../../provider/simulator";
-import { addEligibleDevice, startTenant } from "../support/tenant";
+import type { LogEntry, SimulatedTenant, SimulatedTenantOptions } from "../../provider/simulator";
+import { ROTATE, TOKEN_PATH as TOKEN, startTenant } from "../support/tenant";
 import {
   type CommandResult,
-  type PulumiProject,
+  PulumiProject,
+  type ProjectOptions,
   REPO_DIR,
   type ResourceState,
   type StackExport,
   urnName,
 } from "./harness";
 
-/** Rotation requests, top-level or inside a $batch. */
-export const ROTATE = /\/rotateBitLockerKeys$/;
-/** Entra's token endpoint: the only POSTs that are not Graph writes. */
-export const TOKEN = /\/oauth2\/v2\.0\/token$/;
+// Rotation requests (top-level or inside a $batch), Entra's token endpoint, and a device that
+// meets every prerequisite and reports success at its next check-in: shared with the other suites.
+export { ROTATE, TOKEN_PATH as TOKEN, addEligibleDevice as windowsDevice } from "../support/tenant";
 
 export const SINGLE_TYPE = "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotation";
 export const FLEET_TYPE = "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotationFleet";
@@ -46,14 +41,6 @@ export async function startE2eTenant(
     throw new Error("provider/dist is missing: run `npm run build` before the e2e suite");
   }
   return startTenant({ fleet: false, checkInDelayMs: null, ...options });
-}
-
-/** A device that meets every prerequisite and reports success at its next check-in. */
-export function windowsDevice(
-  tenant: SimulatedTenant,
-  overrides: Parameters<SimulatedTenant["addDevice"]>[0] = {},
-): WireManagedDevice {
-  return addEligibleDevice(tenant, overrides);
 }
 
 /** Accepted rotation requests (Graph answered 204), top-level and inside $batch. */
@@ -115,6 +102,21 @@ export function tenantEnv(
   };
 }
 
+/**
+ * An environment that unsets every variable of `env` (e.g. tenantEnv's: no tenant, app,
+ * secret or endpoint), keeping only the trust of the simulated tenant's CA and the compact
+ * serialization of the package (NODE_EXTRA_CA_CERTS, NODE_PRESERVE_SYMLINKS).
+ */
+export function bareEnv(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  return {
+    ...Object.fromEntries(Object.keys(env).map((k) => [k, undefined])),
+    NODE_EXTRA_CA_CERTS: CA_PEM,
+    NODE_PRESERVE_SYMLINKS: "1",
+  };
+}
+
 /** One BitLockerKeyRotation of the single-device program (stack config `e2e:devices`). */
 export interface DeviceSpec {
   /** Pulumi resource name. */
@@ -158,6 +160,41 @@ export async function setDevices(project: PulumiProject, specs: DeviceSpec[]): P
   await project.configSet("e2e:devices", JSON.stringify(specs));
 }
 
+/** One spec per entry of `ids` (resource name → device id), each with `rotationToken`. */
+export function deviceSpecs(ids: Record<string, string>, rotationToken: string): DeviceSpec[] {
+  return Object.entries(ids).map(([name, id]) => ({ name, managedDeviceId: id, rotationToken }));
+}
+
+/**
+ * A project `name` of the single-device program with `specs` as `e2e:devices`. The `pulumi`
+ * process gets the tenant's endpoints and default app in its environment (tenantEnv) unless
+ * `options.env` replaces them; `options` go to PulumiProject.create.
+ */
+export async function singleDeviceProject(
+  tenant: SimulatedTenant,
+  name: string,
+  specs: DeviceSpec[],
+  options: Omit<ProjectOptions, "name" | "program"> = {},
+): Promise<PulumiProject> {
+  const project = await PulumiProject.create({
+    name,
+    program: SINGLE_PROGRAM,
+    env: tenantEnv(tenant),
+    ...options,
+  });
+  await setDevices(project, specs);
+  return project;
+}
+
+/** Removes a suite's project, then stops its tenant (either is missing if `before` failed). */
+export async function closeStack(
+  project: PulumiProject | undefined,
+  tenant: SimulatedTenant | undefined,
+): Promise<void> {
+  await project?.dispose();
+  await tenant?.close();
+}
+
 /** The BitLockerKeyRotation resources of an export, by resource name. */
 export function singles(state: StackExport): Map<string, ResourceState> {
   const m = new Map<string, ResourceState>();
@@ -183,6 +220,24 @@ export function outs(r: ResourceState | undefined): Record<string, unknown> {
 /** The whole output of a command, for text assertions. */
 export function text(result: CommandResult): string {
   return `${result.stdout}\n${result.stderr}`;
+}
+
+/** Asserts that no command of `results` printed any of `needles` (a secret, a key's lines). */
+export function assertNotPrinted(results: CommandResult[], needles: string[], what: string): void {
+  for (const r of results) {
+    for (const needle of needles) {
+      assert.ok(!text(r).includes(needle), `${what} printed by ${r.command}`);
+    }
+  }
+}
+
+/** Where `needle` occurs in an export: the URNs of the resources holding it, or "elsewhere". */
+export function whereIn(state: StackExport, needle: string): string[] {
+  const found = (state.deployment.resources ?? [])
+    .filter((r) => JSON.stringify(r).includes(needle))
+    .map((r) => r.urn);
+  if (found.length === 0 && JSON.stringify(state).includes(needle)) found.push("elsewhere");
+  return found;
 }
 
 /**

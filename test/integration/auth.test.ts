@@ -4,37 +4,20 @@
 // back to adding the CA to this process's default trust store).
 import assert from "node:assert/strict";
 import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import tls from "node:tls";
 import { AuthenticationError } from "../../provider/auth/authentication-error";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
-import { describeSettings, resolveSettings, type Settings } from "../../provider/auth/settings";
+import { describeSettings, type Settings } from "../../provider/auth/settings";
 import { GraphClient } from "../../provider/graph/client";
 import {
   ALL_ROLES,
   createClientCertificate,
-  ensureCa,
-  startSimulatedTenant,
   TOKEN_EXCHANGE_AUDIENCE,
   type SimulatedTenant,
 } from "../../provider/simulator";
-
-const CA_DIR = path.resolve(__dirname, "../../.sim");
-
-async function trustSimulatorCa(): Promise<void> {
-  const { certPath } = await ensureCa(CA_DIR);
-  if (
-    process.env.NODE_EXTRA_CA_CERTS &&
-    path.resolve(process.env.NODE_EXTRA_CA_CERTS) === certPath
-  ) {
-    return;
-  }
-  const pem = readFileSync(certPath, "utf8");
-  const current = tls.getCACertificates("default");
-  if (!current.includes(pem)) tls.setDefaultCACertificates([...current, pem]);
-}
+import { startTrustedTenant, tenantSettings } from "../support/tenant";
 
 /** An RS256 JWT, as a CI system's OIDC issuer would mint for workload identity federation. */
 function federatedToken(privateKeyPem: string, claims: Record<string, unknown>): string {
@@ -57,14 +40,7 @@ describe("integration: credentials against the simulated Entra ID", function () 
 
   /** Settings as a CI job would give them: AZURE_* in the environment, the endpoints in config. */
   const settings = (env: Record<string, string>, config: Record<string, string> = {}): Settings =>
-    resolveSettings(
-      {
-        "bitlocker:graphEndpoint": tenant.url,
-        "bitlocker:authorityHost": tenant.authorityHost,
-        ...config,
-      },
-      { AZURE_TENANT_ID: tenant.tenantId, ...env },
-    );
+    tenantSettings(tenant, config, { AZURE_TENANT_ID: tenant.tenantId, ...env });
   const tokenRequests = () =>
     tenant.log.count({ method: "POST", path: `/${tenant.tenantId}/oauth2/v2.0/token` });
   const graphWorks = async (s: Settings) => {
@@ -75,8 +51,7 @@ describe("integration: credentials against the simulated Entra ID", function () 
   };
 
   before(async () => {
-    await trustSimulatorCa();
-    tenant = await startSimulatedTenant({ caDir: CA_DIR, fleet: { size: 3 }, throttle: false });
+    tenant = await startTrustedTenant({ fleet: { size: 3 }, throttle: false });
     deviceId = tenant.listDevices()[0]!.id;
     dir = mkdtempSync(path.join(os.tmpdir(), "bitlocker-auth-"));
   });

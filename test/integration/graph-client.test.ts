@@ -2,53 +2,26 @@
 // @azure/identity. Run with NODE_EXTRA_CA_CERTS=<repo>/.sim/ca.pem (the test falls back to
 // adding the CA to this process's default trust store when it is not set).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import tls from "node:tls";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
-import { resolveSettings, type Settings } from "../../provider/auth/settings";
+import type { Settings } from "../../provider/auth/settings";
 import { GraphClient, type GraphClientOptions } from "../../provider/graph/client";
 import { GraphError, OutcomeUnknownError } from "../../provider/graph/errors";
-import {
-  ensureCa,
-  ROLES,
-  startSimulatedTenant,
-  type SimulatedTenant,
-} from "../../provider/simulator";
+import { ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { startTrustedTenant, tenantSettings } from "../support/tenant";
 
-const CA_DIR = path.resolve(__dirname, "../../.sim");
-
-/** Trusts the simulator's CA: through NODE_EXTRA_CA_CERTS if mocha got it, else in-process. */
-async function trustSimulatorCa(): Promise<void> {
-  const { certPath } = await ensureCa(CA_DIR);
-  if (
-    process.env.NODE_EXTRA_CA_CERTS &&
-    path.resolve(process.env.NODE_EXTRA_CA_CERTS) === certPath
-  ) {
-    return;
-  }
-  const pem = readFileSync(certPath, "utf8");
-  const current = tls.getCACertificates("default");
-  if (!current.includes(pem)) tls.setDefaultCACertificates([...current, pem]);
-}
-
+/** Settings of an app of the tenant (its client secret, if any), all from stack config. */
 function settingsFor(
   tenant: SimulatedTenant,
   app: { clientId: string; clientSecret?: string },
   extra: Record<string, string> = {},
 ): Settings {
-  return resolveSettings(
-    {
-      "bitlocker:graphEndpoint": tenant.url,
-      "bitlocker:authorityHost": tenant.authorityHost,
-      "bitlocker:tenantId": tenant.tenantId,
-      "bitlocker:clientId": app.clientId,
-      "bitlocker:clientSecret": app.clientSecret,
-      ...extra,
-    },
-    {},
-  );
+  return tenantSettings(tenant, {
+    "bitlocker:tenantId": tenant.tenantId,
+    "bitlocker:clientId": app.clientId,
+    "bitlocker:clientSecret": app.clientSecret,
+    ...extra,
+  });
 }
 
 const rotatePath = (id: string) =>
@@ -81,9 +54,7 @@ describe("integration: Graph client against the simulated tenant", function () {
   };
 
   before(async () => {
-    await trustSimulatorCa();
-    tenant = await startSimulatedTenant({
-      caDir: CA_DIR,
+    tenant = await startTrustedTenant({
       fleet: { size: 12 },
       checkInDelayMs: null,
       throttle: false,

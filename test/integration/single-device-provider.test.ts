@@ -370,6 +370,37 @@ describe("integration: BitLockerKeyRotation engine", function () {
   });
 
   describe("a lost answer", () => {
+    type Failure = Error & { id?: string; properties?: Props };
+    /**
+     * A rotation of `deviceId` whose answer is lost (`rotate`: the fault on the POST) and whose
+     * outcome cannot be checked: the first read of the device (before the POST) goes through,
+     * every later read fails, and the engine has a 1 s retry budget and one retry.
+     */
+    function uncheckable(deviceId: string, rotate: "drop" | "504"): void {
+      const device = new RegExp(`managedDevices/${deviceId}$`);
+      tenant.addFault({ method: "GET", path: device, kind: "latency", ms: 0, count: 1 });
+      tenant.addFault({ method: "GET", path: device, kind: "503", retryAfterSeconds: 0 });
+      tenant.addFault({ method: "POST", path: ROTATE, kind: rotate, count: 1 });
+      configureEngine(
+        engineConfig(tenant, tenant.defaultApp, {
+          "bitlocker:retryBudgetSeconds": "1",
+          "bitlocker:maxRetries": "1",
+        }),
+      );
+    }
+    /** The error of a create that must fail. */
+    async function failedCreate(news: Props): Promise<Failure> {
+      return engine.create(news).then(
+        () => assert.fail("create must fail"),
+        (e: Failure) => e,
+      );
+    }
+    /** The faults gone and the default settings back: the next run. */
+    function recover(): void {
+      tenant.clearFaults();
+      configureEngine(engineConfig(tenant));
+    }
+
     it("is checked on the device, not re-sent: one rotation, recorded", async () => {
       const d = windowsDevice();
       tenant.addFault({ method: "POST", path: ROTATE, kind: "drop", count: 1 });
@@ -384,30 +415,17 @@ describe("integration: BitLockerKeyRotation engine", function () {
 
     it("that cannot be checked is kept unverified, and the next run settles it without resending", async () => {
       const d = windowsDevice();
-      const device = new RegExp(`managedDevices/${d.id}$`);
-      // The first read (before the POST) goes through; every later read fails.
-      tenant.addFault({ method: "GET", path: device, kind: "latency", ms: 0, count: 1 });
-      tenant.addFault({ method: "GET", path: device, kind: "503", retryAfterSeconds: 0 });
-      tenant.addFault({ method: "POST", path: ROTATE, kind: "drop", count: 1 });
-      configureEngine(
-        engineConfig(tenant, tenant.defaultApp, {
-          "bitlocker:retryBudgetSeconds": "1",
-          "bitlocker:maxRetries": "1",
-        }),
-      );
+      // Handled, then the answer dropped: the rotation reached Intune.
+      uncheckable(d.id, "drop");
       const news = await inputs({ managedDeviceId: d.id, rotationToken: "A" });
-      const failure = await engine.create(news).then(
-        () => assert.fail("create must fail"),
-        (e: Error & { id?: string; properties?: Props }) => e,
-      );
+      const failure = await failedCreate(news);
       assert.match(failure.message, /answer was lost/);
       assert.equal(failure.id, d.id);
       assert.equal(failure.properties?.status, "unverified");
       assert.equal(failure.properties?.rotationToken, "", "nothing recorded as rotated");
       assert.equal(posts(), 1);
 
-      tenant.clearFaults();
-      configureEngine(engineConfig(tenant));
+      recover();
       const diff = await engine.diff(d.id, failure.properties!, news);
       assert.equal(diff.changes, true, "the next run must settle it");
       const settled = await engine.update(d.id, failure.properties!, news);
@@ -420,25 +438,12 @@ describe("integration: BitLockerKeyRotation engine", function () {
 
     it("that cannot be checked and did not reach the device is sent on the next run", async () => {
       const d = windowsDevice();
-      const device = new RegExp(`managedDevices/${d.id}$`);
-      tenant.addFault({ method: "GET", path: device, kind: "latency", ms: 0, count: 1 });
-      tenant.addFault({ method: "GET", path: device, kind: "503", retryAfterSeconds: 0 });
       // Reset before handling: the POST never reaches Intune, but the client cannot know.
-      tenant.addFault({ method: "POST", path: ROTATE, kind: "504", count: 1 });
-      configureEngine(
-        engineConfig(tenant, tenant.defaultApp, {
-          "bitlocker:retryBudgetSeconds": "1",
-          "bitlocker:maxRetries": "1",
-        }),
-      );
+      uncheckable(d.id, "504");
       const news = await inputs({ managedDeviceId: d.id, rotationToken: "A" });
-      const failure = await engine.create(news).then(
-        () => assert.fail("create must fail"),
-        (e: Error & { properties?: Props }) => e,
-      );
+      const failure = await failedCreate(news);
       assert.equal(failure.properties?.status, "unverified");
-      tenant.clearFaults();
-      configureEngine(engineConfig(tenant));
+      recover();
       const next = await engine.update(d.id, failure.properties!, news);
       assert.equal(accepted(), 1, "sent once more, since the device shows no rotation");
       assert.equal(next.outs.status, "requested");

@@ -13,16 +13,18 @@ import * as path from "node:path";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
 import { resolveSettings } from "../../provider/auth/settings";
 import type { SimulatedTenant } from "../../provider/simulator";
-import { type CommandResult, PulumiProject, type StackExport } from "../e2e/harness";
+import { type CommandResult, PulumiProject } from "../e2e/harness";
 import {
   CA_PEM,
   SINGLE_PROGRAM,
   type DeviceSpec,
+  bareEnv,
   outs,
   setDevices,
   singles,
   startE2eTenant,
   text,
+  whereIn,
 } from "../e2e/support";
 import {
   CREDENTIAL_TYPES,
@@ -32,15 +34,6 @@ import {
   type Credentials,
 } from "./credentials";
 import { flushResults, record, windowsDevice } from "./support";
-
-/** Where `needle` occurs in an export: resource URNs, or "elsewhere". */
-function whereIn(state: StackExport, needle: string): string[] {
-  const found = (state.deployment.resources ?? [])
-    .filter((r) => JSON.stringify(r).includes(needle))
-    .map((r) => r.urn);
-  if (found.length === 0 && JSON.stringify(state).includes(needle)) found.push("elsewhere");
-  return found;
-}
 
 describe("reliability: secrets under the pulumi CLI (all credential types)", function () {
   this.timeout(5 * 60_000);
@@ -164,11 +157,9 @@ describe("reliability: secrets under the pulumi CLI (all credential types)", fun
     for (const [key, value] of Object.entries(s.config)) {
       await project.configSet(key, value, { secret: key === "bitlocker:clientSecret" });
     }
-    const bare = Object.fromEntries(Object.keys(envFor(s)).map((k) => [k, undefined]));
     await setDevices(project, [{ name: "dev-ok", managedDeviceId: ok, rotationToken: "config-1" }]);
-    const up = await run(
-      project.up({ env: { ...bare, NODE_EXTRA_CA_CERTS: CA_PEM, NODE_PRESERVE_SYMLINKS: "1" } }),
-    );
+    // Nothing in the environment: no tenant, app, credential, endpoint or cache dir.
+    const up = await run(project.up({ env: bareEnv(envFor(s)) }));
     const secret = s.config["bitlocker:clientSecret"]!;
     const hidden = await project.exportStack({ showSecrets: false });
     const shown = await project.exportStack({ showSecrets: true });

@@ -9,16 +9,15 @@ import type {
   FaultRuleJson,
   LogEntry,
   SimulatedTenant,
-  WireManagedDevice,
 } from "../../provider/simulator";
-import { addEligibleDevice } from "../support/tenant";
+import { ROTATE } from "../support/tenant";
+
+// Rotation requests (top-level or inside a $batch), Entra's token endpoint, and a device that
+// meets every prerequisite and reports success at its next check-in: shared with the other suites.
+export { ROTATE, TOKEN_PATH, addEligibleDevice as windowsDevice } from "../support/tenant";
 
 export const REPO_DIR = path.resolve(__dirname, "..", "..");
 export const RESULTS_FILE = path.join(REPO_DIR, "bench", "results", "reliability.json");
-
-/** Rotation requests, top-level or inside a $batch. */
-export const ROTATE = /\/rotateBitLockerKeys$/;
-export const TOKEN_PATH = /\/oauth2\/v2\.0\/token$/;
 
 const GUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
@@ -48,14 +47,6 @@ export function allowedPaths(tenantId: string): RegExp[] {
 export function unexpectedPaths(tenant: SimulatedTenant): LogEntry[] {
   const allowed = allowedPaths(tenant.tenantId);
   return tenant.log.entries().filter((e) => !allowed.some((re) => re.test(e.path)));
-}
-
-/** A device that meets every prerequisite and reports success at its next check-in. */
-export function windowsDevice(
-  tenant: SimulatedTenant,
-  overrides: Parameters<SimulatedTenant["addDevice"]>[0] = {},
-): WireManagedDevice {
-  return addEligibleDevice(tenant, overrides);
 }
 
 /**

@@ -1,7 +1,12 @@
 // Starts a simulated tenant for a test suite and points the engine at it through stack
-// config (as Pulumi's host would pass it to `configure`).
+// config (as Pulumi's host would pass it to `configure`), or resolves settings for it as the
+// engine does; plus the eligible-device builder and the request paths suites count.
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import tls from "node:tls";
+import { resolveSettings, type Settings } from "../../provider/auth/settings";
 import {
+  ensureCa,
   startSimulatedTenant,
   type DeviceInput,
   type SimulatedTenant,
@@ -12,6 +17,11 @@ import { configure } from "../../provider/engine/context";
 
 export const CA_DIR = path.resolve(__dirname, "../../.sim");
 
+/** Rotation requests, top-level or inside a $batch. */
+export const ROTATE = /\/rotateBitLockerKeys$/;
+/** Entra ID's token endpoint: the only POSTs that are not Graph writes. */
+export const TOKEN_PATH = /\/oauth2\/v2\.0\/token$/;
+
 export async function startTenant(options: SimulatedTenantOptions = {}): Promise<SimulatedTenant> {
   if (!process.env.NODE_EXTRA_CA_CERTS) {
     throw new Error(
@@ -19,6 +29,53 @@ export async function startTenant(options: SimulatedTenantOptions = {}): Promise
     );
   }
   return startSimulatedTenant({ caDir: CA_DIR, fleet: false, checkInDelayMs: null, ...options });
+}
+
+/**
+ * Trusts the simulator's CA (created if missing): through NODE_EXTRA_CA_CERTS when the process
+ * started with it, else by adding it to this process's default trust store.
+ */
+export async function trustSimulatorCa(): Promise<void> {
+  const { certPath } = await ensureCa(CA_DIR);
+  if (
+    process.env.NODE_EXTRA_CA_CERTS &&
+    path.resolve(process.env.NODE_EXTRA_CA_CERTS) === certPath
+  ) {
+    return;
+  }
+  const pem = readFileSync(certPath, "utf8");
+  const current = tls.getCACertificates("default");
+  if (!current.includes(pem)) tls.setDefaultCACertificates([...current, pem]);
+}
+
+/**
+ * Starts a simulated tenant with exactly `options` (no defaults), for suites that also run
+ * without NODE_EXTRA_CA_CERTS: trusts the CA first (trustSimulatorCa).
+ */
+export async function startTrustedTenant(
+  options: SimulatedTenantOptions,
+): Promise<SimulatedTenant> {
+  await trustSimulatorCa();
+  return startSimulatedTenant({ caDir: CA_DIR, ...options });
+}
+
+/**
+ * Settings resolved as the engine resolves them: the tenant's endpoints (Graph, authority) and
+ * `config` as stack config, `env` as the environment.
+ */
+export function tenantSettings(
+  tenant: SimulatedTenant,
+  config: Record<string, string | undefined> = {},
+  env: Record<string, string | undefined> = {},
+): Settings {
+  return resolveSettings(
+    {
+      "bitlocker:graphEndpoint": tenant.url,
+      "bitlocker:authorityHost": tenant.authorityHost,
+      ...config,
+    },
+    env,
+  );
 }
 
 export function engineConfig(
