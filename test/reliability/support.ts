@@ -40,6 +40,8 @@ export function allowedPaths(tenantId: string): RegExp[] {
     /^\/beta\/deviceManagement\/managedDevices$/,
     /^\/beta\/\$batch$/,
     /^\/v1\.0\/informationProtection\/bitlocker\/recoveryKeys$/,
+    // A fleet lists recovery keys inside /beta/$batch (inner paths are logged under /beta).
+    /^\/beta\/informationProtection\/bitlocker\/recoveryKeys$/,
   ];
 }
 
