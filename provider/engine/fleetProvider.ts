@@ -3,7 +3,6 @@
 // A run that fails part-way still returns its records to Pulumi (RecordedFailure), so state
 // keeps exactly what was rotated and the next run finishes the rest without repeats.
 import { randomUUID } from "node:crypto";
-import type { Settings } from "../auth/settings";
 import type { GraphError } from "../graph";
 import { chooseCollection } from "../plan/collection";
 import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
@@ -16,7 +15,7 @@ import {
   type FleetState,
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
-import { classifyReadDevice } from "../plan/fleet/classify";
+import { classifyReadDevice, keepLostAnswer } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { engineContext } from "./context";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
@@ -24,7 +23,8 @@ import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { JobFeed } from "./fleet/jobFeed";
-import { WindowPacer } from "./fleet/windowPacer";
+import { intunePacers } from "./fleet/intunePacers";
+import type { WindowPacer } from "./fleet/windowPacer";
 import { RunJournal } from "./fleet/runJournal";
 import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
@@ -34,10 +34,6 @@ import { log } from "./log";
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 
-/** Intune's documented per-app limits (graph.md): 200 POSTs and 2,000 requests per 20 s. */
-const INTUNE_POST_LIMIT = 200;
-const INTUNE_REQUEST_LIMIT = 2000;
-// The window is a setting (throttleWindowSeconds): shorter only against a time-scaled tenant.
 /** Devices read per step: five $batches of 20 GETs, then their recovery-key counts. */
 const READ_CHUNK = 100;
 const MAX_SENDS_PER_DEVICE = 10;
@@ -103,7 +99,9 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
       token: tokenHash(desiredToken(news, deviceId)),
     });
   }
-  const toRead = [...plan.rotate, ...plan.settle];
+  // Lost answers first: they are the records a cut-short run must not lose.
+  const toRead = [...plan.settle, ...plan.rotate];
+  const lostAnswers = new Map(plan.settle.map((d) => [d, parseRecord(olds!.devices[d]!)!]));
   let readFailure: Error | undefined;
   if (toRead.length > 0) {
     const { graph, settings } = engineContext();
@@ -111,7 +109,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     const journal = RunJournal.for(label);
     const pacers = intunePacers(settings);
     const record = (deviceId: string, r: DeviceRecord, error?: Error) => {
-      results.set(deviceId, r);
+      results.set(deviceId, keepLostAnswer(lostAnswers.get(deviceId), r));
       if (error) errors.set(deviceId, error);
       progress.add(r.status);
     };
@@ -216,7 +214,8 @@ async function readDevices(
         journaled: journaled.get(deviceId),
         lostAnswer: lost,
       });
-      if (decision.send) eligible.push(found as ManagedDevice);
+      // Keyed by the id we asked for, whatever the body spells: records and state use it.
+      if (decision.send) eligible.push({ ...(found as ManagedDevice), id: deviceId });
       else {
         if (decision.why === "journal") fromJournal++;
         o.record(deviceId, decision.record);
@@ -248,20 +247,6 @@ async function readDevices(
   }
   if (nearCap)
     log(`${nearCapCount} device(s) near Entra's recovery-key cap, e.g. ${nearCap.message}`);
-}
-
-/**
- * Intune's per-app limits as two pacers: POSTs (200 per window) and reads, which get the rest
- * of the 2,000 requests per window that every request counts against, so that reads and
- * rotations together stay under it.
- */
-function intunePacers(settings: Settings): { posts: WindowPacer; reads: WindowPacer } {
-  const windowMs = settings.throttleWindowSeconds * 1000;
-  const share = settings.postShareOfLimit;
-  return {
-    posts: new WindowPacer({ limit: INTUNE_POST_LIMIT, windowMs, share }),
-    reads: new WindowPacer({ limit: INTUNE_REQUEST_LIMIT - INTUNE_POST_LIMIT, windowMs, share }),
-  };
 }
 
 async function waitForOutcomes(

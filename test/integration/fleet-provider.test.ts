@@ -297,6 +297,49 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     assert.ok(read < 600, `read ${read} devices after the first refusal`);
   });
 
+  it("several fleets at once share the app's budget: never throttled", async () => {
+    const [a, b] = [windows(300), windows(300)];
+    await Promise.all([
+      runCreate({ managedDeviceIds: a, rotationToken: "A", label: "one" }),
+      runCreate({ managedDeviceIds: b, rotationToken: "A", label: "two" }),
+    ]);
+    assert.equal(accepted(), 600);
+    assert.equal(tenant.log.count({ throttled: true }), 0);
+  });
+
+  it("a lost answer stays unverified when a later run is refused, so the next run looks first", async () => {
+    const [lostOne] = windows(1);
+    const others = windows(100);
+    const ids = [lostOne!, ...others];
+    const { id, state } = await runCreate({
+      managedDeviceIds: ids,
+      rotationToken: "A",
+      rotateOnCreate: false,
+    });
+    // As an earlier run would have left it: the answer to token B's request was lost.
+    const lostLine = `unverified 2026-11-27T10:00:00Z ${tokenHash("B")} -`;
+    const olds = { ...state, devices: { ...state.devices, [lostOne!]: lostLine } };
+    const readOnly = tenant.registerApp({
+      roles: [ROLES.managedDevicesRead],
+      clientSecret: "read-only-secret-8",
+    });
+    configureEngine(
+      engineConfig(tenant, { clientId: readOnly.clientId, clientSecret: "read-only-secret-8" }),
+    );
+    const failure = await engine
+      .update(
+        id,
+        olds as unknown as Props,
+        await inputs({ managedDeviceIds: ids, rotationToken: "B" }),
+      )
+      .then(
+        () => assert.fail("update must fail"),
+        (e: Error & { properties?: FleetState }) => e,
+      );
+    assert.equal(failure.properties!.devices[lostOne!], lostLine, "the lost answer is kept");
+    for (const d of others) assert.equal(statusOf(failure.properties!, d), "error");
+  });
+
   it("keeps state under 200 bytes per device", async () => {
     const ids = windows(200);
     const { state } = await runCreate({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { classifyReadDevice } from "../../provider/plan/fleet/classify";
+import { classifyReadDevice, keepLostAnswer } from "../../provider/plan/fleet/classify";
 import { rotationResult, windowsDevice } from "../support/devices";
 
 const AT = "2026-11-27T12:00:00Z";
@@ -117,6 +117,22 @@ describe("plan: what a fleet does with a device it has just read", () => {
         lostAnswer: { ...lost, detail: "-" },
       });
       assert.equal(d.send, false);
+    });
+  });
+
+  describe("what a lost answer becomes after this run", () => {
+    const lost = { status: "unverified" as const, at: AT, token: TOKEN, detail: "-" };
+    it("stays unverified when the run ended in an error for the device (not read, not sent, refused)", () => {
+      const error = { status: "error" as const, at: AT, token: "-", detail: "NotSent" };
+      assert.deepEqual(keepLostAnswer(lost, error), lost);
+    });
+    it("gives way to anything the device settled", () => {
+      const requested = { status: "requested" as const, at: AT, token: TOKEN };
+      assert.deepEqual(keepLostAnswer(lost, requested), requested);
+    });
+    it("leaves other devices' errors alone", () => {
+      const error = { status: "error" as const, at: AT, token: "-", detail: "Forbidden" };
+      assert.deepEqual(keepLostAnswer(undefined, error), error);
     });
   });
 });

@@ -48,4 +48,13 @@ describe("fleet: the feed between reader and rotator", () => {
     assert.deepEqual(feed.take(9), ["a", "b"]);
     assert.equal(feed.done, true);
   });
+
+  it("after close, changed() neither resolves (a racing caller would spin) nor keeps a waiter", async () => {
+    const feed = JobFeed.of([1]);
+    const winner = await Promise.race([
+      feed.changed().then(() => "changed"),
+      new Promise((r) => setTimeout(() => r("timer"), 20)),
+    ]);
+    assert.equal(winner, "timer");
+  });
 });

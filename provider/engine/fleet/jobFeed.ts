@@ -53,6 +53,9 @@ export class JobFeed<T> {
 
   /** Resolves at the next push, take, close or stop. */
   changed(): Promise<void> {
+    // Closed: nothing will change any more. A promise that never settles, and is not kept, so
+    // waiters do not pile up (nor does a caller racing it spin).
+    if (this.closed) return new Promise<void>(() => {});
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

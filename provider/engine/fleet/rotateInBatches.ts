@@ -98,19 +98,17 @@ export async function rotateInBatches(
     const voidReads = () => batch.forEach((j) => rotationSent(j.id));
     voidReads();
     try {
-      answers = await graph
-        .batch(
-          batch.map((j, i) => ({
-            id: String(i),
-            method: "POST" as const,
-            url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
-          })),
-        )
-        .finally(() => {
-          o.pacer.answeredAt(batch.length, Date.now());
-          voidReads();
-        });
+      // Inside the try: a request that cannot even be built still gives its pacer places back.
+      answers = await graph.batch(
+        batch.map((j, i) => ({
+          id: String(i),
+          method: "POST" as const,
+          url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
+        })),
+      );
     } catch (e) {
+      o.pacer.answeredAt(batch.length, Date.now());
+      voidReads();
       if (isOutcomeUnknown(e)) {
         for (const j of batch) j.unknownSince ??= sentAt;
         await recheck(
@@ -133,6 +131,8 @@ export async function rotateInBatches(
       }
       return;
     }
+    o.pacer.answeredAt(batch.length, Date.now());
+    voidReads();
     const unknown: Pending[] = [];
     answers.forEach((a, i) => {
       const job = batch[i]!;
@@ -206,7 +206,7 @@ export async function rotateInBatches(
       queue.splice(queue.indexOf(j), 1);
       j.attempts++;
     }
-    o.pacer.sent(batch.length);
+    o.pacer.sent(batch.length); // given back in sendBatch, whatever happens there
     inFlight++;
     const p: Promise<void> = sendBatch(batch).finally(() => {
       inFlight--;

@@ -66,3 +66,14 @@ export function rotatedAtOrAfter(device: ManagedDevice, at: string): boolean {
   const latest = latestRotationResult(device);
   return latest !== undefined && Date.parse(latest.startDateTime) >= Date.parse(at) - CLOCK_SKEW_MS;
 }
+
+/**
+ * The record a device keeps after this run. A lost answer from an earlier run stays unverified
+ * when this run ended in an error for it (not read, not sent, refused): only a read of the
+ * device may settle it, against the rotation it showed before that lost request. Replacing it
+ * with the error would send the device again next time without looking, and rotate it twice if
+ * the lost request had landed.
+ */
+export function keepLostAnswer(lost: DeviceRecord | undefined, next: DeviceRecord): DeviceRecord {
+  return lost?.status === "unverified" && next.status === "error" ? lost : next;
+}
