@@ -4,9 +4,14 @@ import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/singleDevice";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
 import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
-import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
+import {
+  addEligibleDevice,
+  configureEngine,
+  engineConfig,
+  ROTATE,
+  useEngineTenant,
+} from "../support/tenant";
 
-const ROTATE = /\/rotateBitLockerKeys$/;
 type Props = Record<string, unknown>;
 
 describe("integration: BitLockerKeyRotation engine", function () {
@@ -17,15 +22,7 @@ describe("integration: BitLockerKeyRotation engine", function () {
     tenant.log.count({ method: "POST" }) -
     tenant.log.count({ method: "POST", pathMatches: /oauth2/ });
 
-  before(async () => {
-    tenant = await startTenant();
-  });
-  after(async () => tenant?.close());
-  beforeEach(() => {
-    configureEngine(engineConfig(tenant));
-    tenant.clearFaults();
-    tenant.log.clear();
-  });
+  useEngineTenant({}, (t) => (tenant = t));
 
   function windowsDevice(overrides: Record<string, unknown> = {}) {
     return addEligibleDevice(tenant, overrides);

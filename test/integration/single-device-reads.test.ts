@@ -7,9 +7,14 @@ import * as engine from "../../provider/engine/singleDevice";
 import { CHECK_READ_MAX_AGE_MS } from "../../provider/engine/checkRead";
 import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
 import type { SimulatedTenant } from "../../provider/simulator";
-import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
+import {
+  addEligibleDevice,
+  configureEngine,
+  engineConfig,
+  ROTATE,
+  useEngineTenant,
+} from "../support/tenant";
 
-const ROTATE = /\/rotateBitLockerKeys$/;
 type Props = Record<string, unknown>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,15 +25,7 @@ describe("integration: BitLockerKeyRotation reads the device once per rotation",
   const keyLists = () => tenant.log.count({ method: "GET", pathMatches: /recoveryKeys$/ });
   const posts = () => tenant.log.count({ method: "POST", pathMatches: ROTATE });
 
-  before(async () => {
-    tenant = await startTenant();
-  });
-  after(async () => tenant?.close());
-  beforeEach(() => {
-    configureEngine(engineConfig(tenant));
-    tenant.clearFaults();
-    tenant.log.clear();
-  });
+  useEngineTenant({}, (t) => (tenant = t));
 
   /** check, as Pulumi's host calls it before create/update; its inputs go on to them. */
   async function check(olds: Props, news: Props): Promise<Props> {

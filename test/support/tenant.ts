@@ -114,3 +114,25 @@ export function addEligibleDevice(
     ...overrides,
   });
 }
+
+/**
+ * A suite's tenant for engine tests: started before the suite (handed to `started`), closed
+ * after it, and before each test the engine pointed at it with faults, throttle and log reset.
+ */
+export function useEngineTenant(
+  options: SimulatedTenantOptions,
+  started: (tenant: SimulatedTenant) => void,
+): void {
+  let tenant: SimulatedTenant | undefined;
+  before(async () => {
+    tenant = await startTenant(options);
+    started(tenant);
+  });
+  after(async () => tenant?.close());
+  beforeEach(() => {
+    configureEngine(engineConfig(tenant!));
+    tenant!.clearFaults();
+    tenant!.resetThrottle();
+    tenant!.log.clear();
+  });
+}
