@@ -2,13 +2,27 @@
 // skips, partial failure recorded for the next run, refresh, waitFor.
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/fleet";
+import { engineContext } from "../../provider/engine/context";
+import { isDevice, lookupDevices } from "../../provider/engine/fleet/batchedLookup";
+import { WindowPacer } from "../../provider/engine/fleet/windowPacer";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import type { FleetState } from "../../provider/plan/fleet/plan";
-import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
+import {
+  ERROR_CODES,
+  INTUNE_LIMITS,
+  ROLES,
+  scaleLimits,
+  type SimulatedTenant,
+} from "../../provider/simulator";
 import { RotationLedger } from "../reliability/support";
-import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
+import {
+  addEligibleDevice,
+  configureEngine,
+  engineConfig,
+  ROTATE,
+  useEngineTenant,
+} from "../support/tenant";
 
-const ROTATE = /\/rotateBitLockerKeys$/;
 type Props = Record<string, unknown>;
 
 describe("integration: BitLockerKeyRotationFleet engine", function () {
@@ -17,20 +31,13 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
   const accepted = () => tenant.log.count({ method: "POST", pathMatches: ROTATE, status: 204 });
   const statusOf = (s: FleetState, id: string) => parseRecord(s.devices[id]!)!.status;
 
-  before(async () => {
-    // A time-scaled Intune throttle (200 POST per 2 s) so pacing is exercised in seconds.
-    tenant = await startTenant({ timeScale: 0.1 });
+  // A time-scaled Intune throttle (200 POST per 2 s) so pacing is exercised in seconds.
+  useEngineTenant({ timeScale: 0.1 }, (t) => (tenant = t));
+  before(() => {
     process.env.BITLOCKER_THROTTLE_WINDOW_SECONDS = "2";
   });
-  after(async () => {
+  after(() => {
     delete process.env.BITLOCKER_THROTTLE_WINDOW_SECONDS;
-    await tenant?.close();
-  });
-  beforeEach(() => {
-    configureEngine(engineConfig(tenant));
-    tenant.clearFaults();
-    tenant.resetThrottle();
-    tenant.log.clear();
   });
 
   function windows(n: number, overrides: Record<string, unknown> = {}) {
@@ -295,6 +302,24 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     assert.equal(accepted(), 0);
     const read = tenant.log.count({ method: "GET", pathMatches: /\/managedDevices\/[^/]+$/ });
     assert.ok(read < 600, `read ${read} devices after the first refusal`);
+  });
+
+  it("paces device reads within Intune's request limit (unpaced, the same reads are throttled)", async () => {
+    const ids = windows(200);
+    // 100 requests per 2 s window, so that 200 reads need two windows.
+    tenant.setThrottle({ ...scaleLimits(0.1, INTUNE_LIMITS), appAll: 100, tenantAll: 200 });
+    try {
+      const { graph } = engineContext();
+      const pacer = new WindowPacer({ limit: 100, windowMs: 2000, share: 1 });
+      const paced = await lookupDevices(graph, ids, { pacer });
+      assert.equal([...paced.values()].filter(isDevice).length, 200);
+      assert.equal(tenant.log.count({ throttled: true }), 0, "paced: never throttled");
+      tenant.resetThrottle();
+      await lookupDevices(graph, ids);
+      assert.ok(tenant.log.count({ throttled: true }) > 0, "unpaced: the same reads are throttled");
+    } finally {
+      tenant.setThrottle(scaleLimits(0.1, INTUNE_LIMITS));
+    }
   });
 
   it("several fleets at once share the app's budget: never throttled", async () => {
