@@ -3,6 +3,9 @@ import { classifyReadDevice, keepLostAnswer } from "../../provider/plan/fleet/cl
 import { rotationResult, windowsDevice } from "../support/devices";
 
 const AT = "2026-11-27T12:00:00Z";
+/** An eligible device whose latest rotation started at `start`. */
+const rotatedAt = (start: string) =>
+  windowsDevice({ deviceActionResults: [rotationResult({ startDateTime: start })] });
 const TOKEN = "a1b2c3d4e5f6";
 
 describe("plan: what a fleet does with a device it has just read", () => {
@@ -36,9 +39,7 @@ describe("plan: what a fleet does with a device it has just read", () => {
   describe("the journal of an interrupted run", () => {
     const sentAt = "2026-11-27T11:00:00Z";
     it("records, without resending, a rotation the device shows since the journal's time", () => {
-      const device = windowsDevice({
-        deviceActionResults: [rotationResult({ startDateTime: "2026-11-27T11:00:02Z" })],
-      });
+      const device = rotatedAt("2026-11-27T11:00:02Z");
       const d = classifyReadDevice({
         device,
         token: TOKEN,
@@ -53,9 +54,7 @@ describe("plan: what a fleet does with a device it has just read", () => {
     });
 
     it("sends again when the device shows no rotation since then", () => {
-      const device = windowsDevice({
-        deviceActionResults: [rotationResult({ startDateTime: "2026-11-20T00:00:00Z" })],
-      });
+      const device = rotatedAt("2026-11-20T00:00:00Z");
       const d = classifyReadDevice({
         device,
         token: TOKEN,
@@ -66,9 +65,7 @@ describe("plan: what a fleet does with a device it has just read", () => {
     });
 
     it("ignores an entry for another token", () => {
-      const device = windowsDevice({
-        deviceActionResults: [rotationResult({ startDateTime: "2026-11-27T11:00:02Z" })],
-      });
+      const device = rotatedAt("2026-11-27T11:00:02Z");
       const d = classifyReadDevice({
         device,
         token: TOKEN,
@@ -87,9 +84,7 @@ describe("plan: what a fleet does with a device it has just read", () => {
       detail: "2026-11-01T00:00:00Z",
     };
     it("records it as requested when a rotation started after the one seen before", () => {
-      const device = windowsDevice({
-        deviceActionResults: [rotationResult({ startDateTime: "2026-11-27T11:00:01Z" })],
-      });
+      const device = rotatedAt("2026-11-27T11:00:01Z");
       const d = classifyReadDevice({ device, token: TOKEN, at: AT, lostAnswer: lost });
       assert.deepEqual(d, {
         send: false,
@@ -99,9 +94,7 @@ describe("plan: what a fleet does with a device it has just read", () => {
     });
 
     it("sends again when the device still shows only the earlier rotation", () => {
-      const device = windowsDevice({
-        deviceActionResults: [rotationResult({ startDateTime: "2026-11-01T00:00:00Z" })],
-      });
+      const device = rotatedAt("2026-11-01T00:00:00Z");
       assert.equal(
         classifyReadDevice({ device, token: TOKEN, at: AT, lostAnswer: lost }).send,
         true,
