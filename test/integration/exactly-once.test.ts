@@ -29,6 +29,37 @@ type Failure = Error & { id?: string; properties?: FleetState };
  */
 const nextRun = () => new Promise((r) => setTimeout(r, SAME_CLOCK_MARGIN_MS));
 
+const fleetOps = {
+  async inputs(news: Props): Promise<Props> {
+    const { inputs: i, failures } = await fleet.check({}, news);
+    assert.deepEqual(failures, []);
+    return i;
+  },
+  async create(news: Props): Promise<{ id: string; state: FleetState }> {
+    const { id, outs } = await fleet.create(await fleetOps.inputs(news));
+    return { id, state: outs };
+  },
+  async update(id: string, olds: FleetState, news: Props): Promise<FleetState> {
+    return (await fleet.update(id, olds as unknown as Props, await fleetOps.inputs(news))).outs;
+  },
+};
+const record = (s: FleetState, d: string) => parseRecord(s.devices[d]!)!;
+
+const singleOps = {
+  inputs(news: Props): Props {
+    const { inputs: i, failures } = checkSingleDevice(news);
+    assert.deepEqual(failures, []);
+    return i;
+  },
+  async create(news: Props): Promise<{ id: string; outs: SingleDeviceState }> {
+    return (await single.create(singleOps.inputs(news))) as { id: string; outs: SingleDeviceState };
+  },
+  async update(id: string, olds: SingleDeviceState, news: Props): Promise<SingleDeviceState> {
+    return (await single.update(id, olds as unknown as Props, singleOps.inputs(news)))
+      .outs as SingleDeviceState;
+  },
+};
+
 describe("integration: exactly once in the field", function () {
   this.timeout(60_000);
   let tenant: SimulatedTenant;
@@ -50,7 +81,9 @@ describe("integration: exactly once in the field", function () {
     return by;
   }
   const total = () => [...actedOn().values()].reduce((a, b) => a + b, 0);
-  function assertOncePerDevice(ids: readonly string[]): void {
+  /** After every request the tenant is still handling (ones the client gave up on too). */
+  async function assertOncePerDevice(ids: readonly string[]): Promise<void> {
+    await tenant.idle();
     const acted = actedOn();
     for (const d of ids)
       assert.equal(acted.get(d), 1, `device ${d} rotated ${acted.get(d) ?? 0} times`);
@@ -71,18 +104,7 @@ describe("integration: exactly once in the field", function () {
   }
 
   describe("BitLockerKeyRotationFleet", () => {
-    async function inputs(news: Props): Promise<Props> {
-      const { inputs: i, failures } = await fleet.check({}, news);
-      assert.deepEqual(failures, []);
-      return i;
-    }
-    const create = async (news: Props) => {
-      const { id, outs } = await fleet.create(await inputs(news));
-      return { id, state: outs };
-    };
-    const update = async (id: string, olds: FleetState, news: Props) =>
-      (await fleet.update(id, olds as unknown as Props, await inputs(news))).outs;
-    const record = (s: FleetState, d: string) => parseRecord(s.devices[d]!)!;
+    const { create, update } = fleetOps;
 
     it("an answer after the timeout: each device rotated once, none sent again", async () => {
       const ids = windows(60);
@@ -108,7 +130,7 @@ describe("integration: exactly once in the field", function () {
       });
       const w = collectWarnings();
       const { state } = await create({ managedDeviceIds: ids, rotationToken: "A" }).finally(w.stop);
-      assertOncePerDevice(ids);
+      await assertOncePerDevice(ids);
       assert.equal(state.counts.requested, 60);
       assert.deepEqual(w.warnings, []);
     });
@@ -123,7 +145,7 @@ describe("integration: exactly once in the field", function () {
       await update(id, state, { managedDeviceIds: ids.slice(0, 25), rotationToken: "B", label });
       tenant.log.clear();
       const replay = await update(id, state, { managedDeviceIds: ids, rotationToken: "B", label });
-      assertOncePerDevice(ids.slice(25));
+      await assertOncePerDevice(ids.slice(25));
       for (const d of ids)
         assert.deepEqual(
           [record(replay, d).status, record(replay, d).token],
@@ -139,7 +161,7 @@ describe("integration: exactly once in the field", function () {
       const { id, state } = await create({ managedDeviceIds: ids, rotationToken: "A" });
       tenant.log.clear();
       await update(id, state, { managedDeviceIds: ids, rotationToken: "B" });
-      assertOncePerDevice(ids);
+      await assertOncePerDevice(ids);
     });
 
     it("destroy, then create with the same token and name: rotates every device again", async () => {
@@ -149,7 +171,7 @@ describe("integration: exactly once in the field", function () {
       await fleet.delete(first.id, first.state as unknown as Props);
       tenant.log.clear();
       const second = await create({ managedDeviceIds: ids, rotationToken: "A", label });
-      assertOncePerDevice(ids);
+      await assertOncePerDevice(ids);
       assert.equal(second.state.counts.requested, 15);
     });
 
@@ -164,7 +186,7 @@ describe("integration: exactly once in the field", function () {
       });
       tenant.log.clear();
       const back = await update(id, without, { managedDeviceIds: ids, rotationToken: "A", label });
-      assertOncePerDevice(ids.slice(0, 1));
+      await assertOncePerDevice(ids.slice(0, 1));
       assert.equal(record(back, ids[0]!).status, "requested");
     });
 
@@ -181,7 +203,7 @@ describe("integration: exactly once in the field", function () {
         () => assert.fail("the run must report the refused device"),
         (e: Failure) => e,
       );
-      assertOncePerDevice(ids.filter((d) => d !== refused));
+      await assertOncePerDevice(ids.filter((d) => d !== refused));
       const s = failure.properties!;
       assert.deepEqual([s.counts.requested, s.counts.error], [299, 1]);
       assert.deepEqual(
@@ -195,16 +217,7 @@ describe("integration: exactly once in the field", function () {
   });
 
   describe("BitLockerKeyRotation", () => {
-    async function inputs(news: Props) {
-      const { inputs: i, failures } = checkSingleDevice(news);
-      assert.deepEqual(failures, []);
-      return i;
-    }
-    const create = async (news: Props) =>
-      (await single.create(await inputs(news))) as { id: string; outs: SingleDeviceState };
-    const update = async (id: string, olds: SingleDeviceState, news: Props) =>
-      (await single.update(id, olds as unknown as Props, await inputs(news)))
-        .outs as SingleDeviceState;
+    const { create, update } = singleOps;
 
     for (const [what, afterProcessing, ms] of [
       ["handled after the timeout and the grace from the send", false, 6000],
@@ -224,7 +237,7 @@ describe("integration: exactly once in the field", function () {
         });
         const w = collectWarnings();
         const { outs } = await create({ managedDeviceId: d, rotationToken: "A" }).finally(w.stop);
-        assertOncePerDevice([d]);
+        await assertOncePerDevice([d]);
         assert.equal(outs.status, "requested");
         assert.deepEqual(w.warnings, []);
       });
@@ -238,6 +251,7 @@ describe("integration: exactly once in the field", function () {
       await update(d, outs, { managedDeviceId: d, rotationToken: "B" }); // killed before saving
       tenant.log.clear();
       const replay = await update(d, outs, { managedDeviceId: d, rotationToken: "B" });
+      await tenant.idle();
       assert.equal(total(), 0, "nothing sent: the device shows B's rotation");
       const start = tenant.rotationResult(d)!.startDateTime;
       assert.deepEqual(
@@ -246,4 +260,41 @@ describe("integration: exactly once in the field", function () {
       );
     });
   });
+
+  // Last: each of these starts its own tenant, whose clock is not this machine's.
+  for (const offsetMs of [90_000, -90_000]) {
+    describe(`Graph's clock ${offsetMs > 0 ? "ahead of" : "behind"} this machine's by 90 s`, () => {
+      useEngineTenant({ timeScale: 0.1, clockOffsetMs: offsetMs }, (t) => (tenant = t));
+
+      it("fleet: its own rotation moments ago is not evidence; a lost run's is", async () => {
+        const ids = windows(10);
+        const { id, state } = await fleetOps.create({ managedDeviceIds: ids, rotationToken: "A" });
+        tenant.log.clear();
+        const b = await fleetOps.update(id, state, { managedDeviceIds: ids, rotationToken: "B" });
+        await assertOncePerDevice(ids);
+        await nextRun();
+        await fleetOps.update(id, b, { managedDeviceIds: ids, rotationToken: "C" }); // never saved
+        tenant.log.clear();
+        const replay = await fleetOps.update(id, b, { managedDeviceIds: ids, rotationToken: "C" });
+        await tenant.idle();
+        assert.equal(total(), 0, "the lost run's rotations are found on the devices");
+        for (const d of ids) assert.equal(record(replay, d).token, tokenHash("C"));
+      });
+
+      it("single device: the same two edges", async () => {
+        const d = addEligibleDevice(tenant).id;
+        const { outs } = await singleOps.create({ managedDeviceId: d, rotationToken: "A" });
+        tenant.log.clear();
+        const b = await singleOps.update(d, outs, { managedDeviceId: d, rotationToken: "B" });
+        await assertOncePerDevice([d]);
+        await nextRun();
+        await singleOps.update(d, b, { managedDeviceId: d, rotationToken: "C" }); // never saved
+        tenant.log.clear();
+        const replay = await singleOps.update(d, b, { managedDeviceId: d, rotationToken: "C" });
+        await tenant.idle();
+        assert.equal(total(), 0);
+        assert.equal(replay.rotationCount, 3);
+      });
+    });
+  }
 });
