@@ -18,7 +18,7 @@ import {
   type FleetState,
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
-import { classifyReadDevice, keepLostAnswer } from "../plan/fleet/classify";
+import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { engineContext } from "./context";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
@@ -214,11 +214,7 @@ async function readDevices(
         device: isDevice(found) ? found : undefined,
         token: token(deviceId),
         at,
-        // An unverified record's time is this machine's send time: the wide margin.
-        since:
-          old && !lost
-            ? { at: old.at, graphClock: graphClock && old.status !== "unverified" }
-            : undefined,
+        since: lost ? undefined : recordTime(old, graphClock),
         lostAnswer: lost,
       });
       // Keyed by the id we asked for, whatever the body spells: records and state use it.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { classifyReadDevice, keepLostAnswer } from "../../provider/plan/fleet/classify";
+import { classifyReadDevice, keepLostAnswer, recordTime } from "../../provider/plan/fleet/classify";
 import { rotationResult, windowsDevice } from "../support/devices";
 
 const AT = "2026-11-27T12:00:00Z";
@@ -71,6 +71,21 @@ describe("plan: what a fleet does with a device it has just read", () => {
       );
       const device = rotatedAt("2026-11-27T11:05:00Z");
       assert.equal(classifyReadDevice({ device, token: TOKEN, at: AT }).send, true);
+    });
+  });
+
+  describe("the old record's time for the evidence rule", () => {
+    const requested = { status: "requested" as const, at: AT, token: TOKEN };
+    it("is on Graph's clock when the state's records are", () => {
+      assert.deepEqual(recordTime(requested, true), { at: AT, graphClock: true });
+      assert.deepEqual(recordTime(requested, false), { at: AT, graphClock: false });
+    });
+    it("an unverified record holds this machine's send time: never Graph's clock", () => {
+      const lost = { status: "unverified" as const, at: AT, token: TOKEN, detail: "-" };
+      assert.deepEqual(recordTime(lost, true), { at: AT, graphClock: false });
+    });
+    it("no record, no time (a device new to the fleet)", () => {
+      assert.equal(recordTime(undefined, true), undefined);
     });
   });
 

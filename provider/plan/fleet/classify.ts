@@ -70,6 +70,19 @@ export function classifyReadDevice(r: ReadDevice): Decision {
 }
 
 /**
+ * The time an old record holds for the evidence rule. `graphClock`: the state's records are on
+ * Graph's clock (recordsOnGraphClock). An unverified record's time is this machine's send
+ * time, whatever the state: it gets the wide margin.
+ */
+export function recordTime(
+  old: DeviceRecord | undefined,
+  graphClock: boolean,
+): RecordTime | undefined {
+  if (!old) return undefined;
+  return { at: old.at, graphClock: graphClock && old.status !== "unverified" };
+}
+
+/**
  * The record a device keeps after this run. A lost answer from an earlier run stays unverified
  * when this run ended in an error for it (not read, not sent, refused): only a read of the
  * device may settle it, against the rotation it showed before that lost request. Replacing it
