@@ -169,6 +169,11 @@ export class GraphClient {
     }
   }
 
+  /** The retry policy of this client's requests; callers retrying inner $batch answers follow it too. */
+  retryConfig(): RetryConfig {
+    return { ...this.retry };
+  }
+
   /** Counters since creation (or the last resetStats). */
   stats(): GraphStats {
     return { ...this.counters };

@@ -163,6 +163,20 @@ export function decideRetry(input: RetryInput): RetryDecision {
 }
 
 /**
+ * Time a request first sent at `startedAt` has used of its budget at `now`, counting an
+ * operation's deadline (graph/deadline.ts) as the budget's end when it comes first.
+ */
+export function spentMs(
+  startedAt: number,
+  now: number,
+  config: Pick<RetryConfig, "budgetMs">,
+  deadline?: number,
+): number {
+  const end = Math.min(startedAt + config.budgetMs, deadline ?? Infinity);
+  return config.budgetMs - (end - now);
+}
+
+/**
  * A wait the caller must make for another reason (a throttle pause shared by many requests),
  * within the same budget: undefined when it fits, else the refusal to report.
  */
