@@ -110,8 +110,9 @@ export async function getInBatches(
           )
           .finally(() => o.pacer?.answeredAt(chunk.length, Date.now()));
       } catch (e) {
-        // The client already retried the whole batch within its budget.
-        for (const j of chunk) answers.set(j.key, { error: e as Error });
+        // The client already retried the whole batch within its budget: the batches still
+        // queued would only spend another budget each on the same failure.
+        for (const j of [...chunk, ...queue.splice(0)]) answers.set(j.key, { error: e as Error });
         continue;
       }
       let wait = 0;
