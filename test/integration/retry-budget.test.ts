@@ -112,10 +112,14 @@ describe("integration: every wait stays inside the retry budget", function () {
 
     it("Graph not answering: check's read costs one request timeout, not a budget; up ends within budget + 2 timeouts", async () => {
       const device = addEligibleDevice(tenant);
+      // MEASURE_BUDGET_S / MEASURE_TIMEOUT_S re-measure the bound at other settings (the
+      // defaults: 180 and 30, see docs/reliability.md); the timings are printed then.
+      const budgetS = Number(process.env.MEASURE_BUDGET_S ?? 8);
+      const timeoutS = Number(process.env.MEASURE_TIMEOUT_S ?? 1);
       configureEngine(
         engineConfig(tenant, tenant.defaultApp, {
-          "bitlocker:retryBudgetSeconds": "8",
-          "bitlocker:requestTimeoutSeconds": "1",
+          "bitlocker:retryBudgetSeconds": String(budgetS),
+          "bitlocker:requestTimeoutSeconds": String(timeoutS),
         }),
       );
       // Every Graph path hangs (Entra still answers): the client times out each attempt.
@@ -123,8 +127,8 @@ describe("integration: every wait stays inside the retry budget", function () {
       const news = { managedDeviceId: device.id, rotationToken: "A", rotateOnCreate: true };
       const check = await timed(() => single.check({}, news));
       assert.deepEqual(check.result.failures, [], "an unreadable guard is not a failure");
-      // One timeout (1 s) plus token and TLS set-up; a whole budget would be 8 s.
-      assert.ok(check.ms < 5_000, `check took ${check.ms} ms`);
+      // One timeout plus token and TLS set-up; a whole budget would be 8 s.
+      assert.ok(check.ms < timeoutS * 1000 + 4_000, `check took ${check.ms} ms`);
       const create = await timed(() => failed(single.create(check.result.inputs as Props)));
       assert.match(
         create.result.message,
@@ -132,8 +136,10 @@ describe("integration: every wait stays inside the retry budget", function () {
       );
       assert.match(create.result.message, /no answer from https:\/\/127\.0\.0\.1/);
       const total = check.ms + create.ms;
-      // The documented bound: retryBudgetSeconds + 2 × requestTimeoutSeconds = 10 s.
-      assert.ok(total < 2 * 10_000, `up took ${total} ms`);
+      if (process.env.MEASURE_BUDGET_S)
+        console.log(`[measured] check ${check.ms} ms, create ${create.ms} ms, total ${total} ms`);
+      // The documented bound: retryBudgetSeconds + 2 × requestTimeoutSeconds (10 s here).
+      assert.ok(total < 2 * (budgetS + 2 * timeoutS) * 1000, `up took ${total} ms`);
       assert.equal(tenant.log.count({ method: "POST", pathMatches: ROTATE }), 0);
     });
   });
