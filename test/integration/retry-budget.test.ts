@@ -142,6 +142,31 @@ describe("integration: every wait stays inside the retry budget", function () {
       assert.ok(total < 2 * (budgetS + 2 * timeoutS) * 1000, `up took ${total} ms`);
       assert.equal(tenant.log.count({ method: "POST", pathMatches: ROTATE }), 0);
     });
+    it("waitFor: reads during the wait retry only until waitTimeoutSeconds, not a budget each", async () => {
+      const device = addEligibleDevice(tenant); // never checks in here: the wait runs out
+      configureEngine(
+        engineConfig(tenant, tenant.defaultApp, {
+          "bitlocker:retryBudgetSeconds": "20",
+          "bitlocker:requestTimeoutSeconds": "1",
+        }),
+      );
+      const news = {
+        managedDeviceId: device.id,
+        rotationToken: "A",
+        waitFor: "applied",
+        waitTimeoutSeconds: 2,
+        pollIntervalSeconds: 1,
+      };
+      // check reads the device and hands the read to create; then every read hangs.
+      const inputs = await checked(news);
+      tenant.addFault({ method: "GET", path: GRAPH, kind: "hang" });
+      const { ms, result } = await timed(() => single.create(inputs));
+      assert.equal(accepted(), 1, "rotated once");
+      assert.equal(result.outs.status, "requested");
+      assert.match(String(result.outs.hint), /outcome could not be read/);
+      // The wait is 2 s (+ one attempt's 1 s); one read's budget alone would be 20 s.
+      assert.ok(ms < 10_000, `create took ${ms} ms`);
+    });
   });
 
   describe("fleet", () => {
@@ -226,6 +251,25 @@ describe("integration: every wait stays inside the retry budget", function () {
         batches >= 1 && batches <= 4,
         `${batches} rotation batches sent (at most those in flight)`,
       );
+      assert.ok(ms < 3 * BUDGET_S * 1000, `ended after ${ms} ms`);
+    });
+
+    it("every device read answered 429 Retry-After: 3600: reading stops within the budget", async () => {
+      // A chunk of 100 is 5 $batches of 20 GETs, 4 at once: Graph's hour-long pause holds the 5th.
+      const ids = Array.from({ length: 100 }, () => addEligibleDevice(tenant).id);
+      tenant.addFault({
+        method: "GET",
+        path: /\/managedDevices\//,
+        scope: "batchItem",
+        kind: "429",
+        retryAfterSeconds: 3600,
+      });
+      const { ms, err } = await runCreate({ managedDeviceIds: ids, rotationToken: "A" });
+      assert.match(err.message, /reading the devices stopped early: device [0-9a-f-]+: Graph 429/);
+      const reads = tenant.log.count({ method: "GET", pathMatches: /\/managedDevices\// });
+      assert.ok(reads <= 80, `${reads} device reads sent: none after the pause`);
+      assert.match(err.message, BUDGET_ERROR);
+      assert.equal(rotationPosts(), 0, "nothing sent");
       assert.ok(ms < 3 * BUDGET_S * 1000, `ended after ${ms} ms`);
     });
 
