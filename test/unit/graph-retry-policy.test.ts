@@ -4,6 +4,7 @@ import {
   backoffMs,
   decideRetry,
   mayHaveActed,
+  spentMs,
   waitExceedsBudget,
   type AttemptFailure,
   type RetryConfig,
@@ -168,6 +169,18 @@ describe("graph: retry limits and delays", () => {
     assert.ok(!d.retry && d.reason === "budget-exhausted");
     assert.equal(d.budget.askedByGraph, false);
     assert.equal(d.budget.waitMs, 3000);
+  });
+  it("an operation's deadline ends the budget early, never late", () => {
+    // First sent at 1 000, now 11 000: 10 s of the 60 s budget spent…
+    assert.equal(spentMs(1_000, 11_000, config), 10_000);
+    // …but a deadline at 16 000 leaves 5 s, as if 55 s were spent.
+    assert.equal(spentMs(1_000, 11_000, config, 16_000), 55_000);
+    // A deadline after the budget's own end changes nothing.
+    assert.equal(spentMs(1_000, 11_000, config, 999_999), 10_000);
+    const d = decide(true, status(429, 6_000), {
+      elapsedMs: spentMs(1_000, 11_000, config, 16_000),
+    });
+    assert.ok(!d.retry && d.reason === "budget-exhausted" && d.budget.leftMs === 5_000);
   });
   it("a shared wait (throttle pause) is held to the same budget", () => {
     assert.equal(waitExceedsBudget(10_000, 50_000, config), undefined);
