@@ -48,6 +48,8 @@ export interface SimulatedTenantOptions {
   auditDelayMs?: number;
   /** Audit events older than this many days are not listed (default 30, as Entra). */
   auditRetentionDays?: number;
+  /** Page size of directoryAudits listings without $top (default 100). */
+  auditPageSize?: number;
   /** errorCode a rotation reports when the device is at the key cap. */
   keyCapErrorCode?: number;
 }

@@ -194,6 +194,7 @@ export async function startSimulatedTenant(
     graph.audits = new DirectoryAuditLog({
       delayMs: options.auditDelayMs ?? 0,
       retentionDays: options.auditRetentionDays ?? 30,
+      ...(options.auditPageSize !== undefined ? { pageSize: options.auditPageSize } : {}),
     });
     const audits = graph.audits;
     let latencyMs = options.latencyMs ?? DEFAULTS.latencyMs;

@@ -55,8 +55,8 @@ export interface KeyReadInput {
 
 interface Stored {
   event: DirectoryAudit;
-  /** Epoch ms from which the event is listed. */
-  listedFrom: number;
+  /** Epoch ms of the read's recording; listed from recordedAt + delayMs (delay read when listing). */
+  recordedAt: number;
 }
 
 export interface DirectoryAuditOptions {
@@ -117,7 +117,7 @@ export class DirectoryAuditLog {
       ],
       additionalDetails: [],
     };
-    this.events.push({ event, listedFrom: now + this.delayMs });
+    this.events.push({ event, recordedAt: now });
     return structuredClone(event);
   }
 
@@ -125,7 +125,9 @@ export class DirectoryAuditLog {
   listed(now = Date.now()): DirectoryAudit[] {
     const oldest = now - this.retentionDays * 86_400_000;
     return this.events
-      .filter((s) => s.listedFrom <= now && Date.parse(s.event.activityDateTime) >= oldest)
+      .filter(
+        (s) => s.recordedAt + this.delayMs <= now && Date.parse(s.event.activityDateTime) >= oldest,
+      )
       .map((s) => s.event)
       .sort(
         (a, b) => b.activityDateTime.localeCompare(a.activityDateTime) || a.id.localeCompare(b.id),
