@@ -16,6 +16,12 @@ export type {
   DisclosureResult,
   UnresolvedRead,
 } from "./query/selectDisclosedDevices";
-export { mergeDisclosureTokens, disclosureToken, AUDIT_RETENTION_DAYS } from "./plan/disclosure";
+export {
+  mergeDisclosures,
+  mergeDisclosureTokens,
+  disclosureToken,
+  AUDIT_RETENTION_DAYS,
+} from "./plan/disclosure";
+export type { DisclosureRecord } from "./plan/disclosure";
 export { rotationWindow, rotationWindowBounds, RotationWindowError } from "./plan/rotationWindow";
 export type { RotationWindow, RotationWindowOptions } from "./plan/rotationWindow";

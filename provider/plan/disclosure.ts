@@ -122,3 +122,40 @@ export function directoryAuditFilter(since: Date): string {
     .replace(/\.000Z$/, "Z");
   return `activityDisplayName eq '${READ_BITLOCKER_KEY}' and activityDateTime ge ${iso}`;
 }
+
+/** What a program keeps per disclosed device (e.g. as a stack output): the latest read. */
+export interface DisclosureRecord {
+  token: string;
+  deviceName: string;
+  readAt: string;
+  readBy: string;
+}
+
+/**
+ * The records for this run: the previous run's, with each device's record replaced when the
+ * audit log now shows a later read (the rule of mergeDisclosureTokens). A device whose event
+ * aged out keeps its record and token; a device read for the first time is added.
+ */
+export function mergeDisclosures(
+  previous: Readonly<Record<string, DisclosureRecord>>,
+  current: readonly (DisclosureRecord & { id: string })[],
+): Record<string, DisclosureRecord> {
+  const tokens = mergeDisclosureTokens(
+    Object.fromEntries(Object.entries(previous).map(([id, r]) => [id, r.token])),
+    Object.fromEntries(current.map((d) => [d.id, d.token])),
+  );
+  const byId = new Map(current.map((d) => [d.id, d]));
+  const out: Record<string, DisclosureRecord> = {};
+  for (const [id, token] of Object.entries(tokens)) {
+    const now = byId.get(id);
+    const record = now && now.token === token ? now : previous[id];
+    if (!record) continue;
+    out[id] = {
+      token,
+      deviceName: record.deviceName,
+      readAt: record.readAt,
+      readBy: record.readBy,
+    };
+  }
+  return out;
+}

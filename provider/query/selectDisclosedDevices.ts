@@ -45,6 +45,9 @@ export interface DisclosedDevice {
   token: string;
   lastReadAt: string;
   lastReadBy: string;
+  /** The same as lastReadAt / lastReadBy, so a device is a DisclosureRecord (mergeDisclosures). */
+  readAt: string;
+  readBy: string;
   /** Every read of the device's keys in the window, newest first. */
   reads: { keyId: string; readAt: string; readBy: string; eventId: string }[];
 }
@@ -202,6 +205,8 @@ async function resolve(
           token: disclosureToken(r.readAt),
           lastReadAt: r.readAt,
           lastReadBy: r.readBy,
+          readAt: r.readAt,
+          readBy: r.readBy,
           reads: [],
         };
         byDevice.set(m.id, d);

@@ -5,6 +5,7 @@ import {
   disclosureToken,
   keyReadsFrom,
   latestReadPerKey,
+  mergeDisclosures,
   mergeDisclosureTokens,
   readTimeOf,
   type DirectoryAuditEvent,
@@ -113,6 +114,33 @@ describe("plan: rotate what was disclosed", () => {
     assert.equal(
       directoryAuditFilter(new Date("2026-10-29T00:00:00.900Z")),
       "activityDisplayName eq 'Read BitLocker key' and activityDateTime ge 2026-10-29T00:00:00Z",
+    );
+  });
+});
+
+describe("plan: mergeDisclosures (the records a program keeps between runs)", () => {
+  const rec = (at: string, by = "alice@x") => ({
+    token: disclosureToken(at),
+    deviceName: "LAPTOP-1",
+    readAt: new Date(at).toISOString(),
+    readBy: by,
+  });
+  it("keeps an aged-out device's record, takes a newer read's, ignores an older one", () => {
+    const prev = { d1: rec("2026-11-01T00:00:00Z"), d2: rec("2026-11-10T00:00:00Z", "bob@x") };
+    const merged = mergeDisclosures(prev, [
+      { id: "d2", ...rec("2026-11-20T00:00:00Z", "eve@x") },
+      { id: "d3", ...rec("2026-11-05T00:00:00Z", "old@x") },
+    ]);
+    assert.deepEqual(merged, {
+      d1: prev.d1,
+      d2: rec("2026-11-20T00:00:00Z", "eve@x"),
+      d3: rec("2026-11-05T00:00:00Z", "old@x"),
+    });
+    assert.deepEqual(
+      mergeDisclosures({ d2: rec("2026-11-20T00:00:00Z") }, [
+        { id: "d2", ...rec("2026-11-10T00:00:00Z", "late@x") },
+      ]),
+      { d2: rec("2026-11-20T00:00:00Z") },
     );
   });
 });
