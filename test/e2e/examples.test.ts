@@ -15,6 +15,8 @@ import type {
   SimulatedTenantOptions,
   WireManagedDevice,
 } from "../../provider/simulator";
+import { readExport } from "../../provider/report/exported";
+import { buildReport } from "../../provider/report/summary";
 import { addEligibleDevice, startTenant } from "../support/tenant";
 import { type CommandResult, PulumiProject, REPO_DIR } from "./harness";
 
@@ -368,6 +370,12 @@ describe("e2e: examples/ run against the simulated tenant", function () {
       assert.deepEqual(after.counts, { requested: 2 });
 
       assert.deepEqual(postsPerDevice(), { [a.id]: 2, [b.id]: 1 });
+      // The report's trail: who read each key, when, and when the device was rotated for it.
+      const trail = buildReport(readExport(await p.exportStack()), { now: new Date() }).disclosures;
+      assert.deepEqual(trail?.map((d) => [d.deviceName, d.readBy, typeof d.rotatedAt]).sort(), [
+        ["LT-01", "helpdesk3@contoso.example", "string"],
+        ["LT-02", "helpdesk2@contoso.example", "string"],
+      ]);
       assert.equal(tenant.rotationResult(c.id), undefined);
       // The package read no key itself: every audit event is one of the reads above.
       assert.equal(tenant.auditEvents().length, 4);
