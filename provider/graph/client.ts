@@ -279,6 +279,17 @@ export class GraphClient {
   }
 
   /**
+   * Events of Entra's directory audit log matching `filter` (see plan/disclosure.ts), every page
+   * (v1.0, `AuditLog.Read.All`). The events are returned as Graph sends them.
+   */
+  listDirectoryAudits(filter: string): AsyncIterable<Record<string, unknown>> {
+    const first = `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}`;
+    return followPages<Record<string, unknown>>(first, this.baseUrl, (path) =>
+      this.getPage(path, "listDirectoryAudits"),
+    );
+  }
+
+  /**
    * POST /beta/$batch (1–20 requests). Returns the inner answers in request order; inner
    * failures (429 included) are the caller's to retry (see graphErrorFromBatchResponse). An
    * inner answer without a `date` header gets the outer answer's: Graph writes it once every

@@ -4,7 +4,13 @@ import type { BudgetRefusal } from "./retry-policy";
 
 /** The operations this client performs (used for hints and messages). */
 export type GraphOperation =
-  "getManagedDevice" | "listManagedDevices" | "rotateBitLockerKeys" | "listRecoveryKeys" | "batch";
+  | "getManagedDevice"
+  | "listManagedDevices"
+  | "rotateBitLockerKeys"
+  | "listRecoveryKeys"
+  | "getRecoveryKey"
+  | "listDirectoryAudits"
+  | "batch";
 
 export interface Hint {
   /** What happened, in a few words ("the app lacks a permission"). */
@@ -39,6 +45,9 @@ const PERMISSION_BY_OPERATION: Readonly<Record<GraphOperation, string | undefine
   listManagedDevices: "DeviceManagementManagedDevices.Read.All",
   rotateBitLockerKeys: "DeviceManagementManagedDevices.ReadWrite.All",
   listRecoveryKeys: "BitlockerKey.ReadBasic.All",
+  getRecoveryKey: "BitlockerKey.ReadBasic.All",
+  // Entra's 403 here ("Authorization_RequestDenied", "Insufficient privileges…") names nothing.
+  listDirectoryAudits: "AuditLog.Read.All",
   batch: undefined,
 };
 

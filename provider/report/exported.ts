@@ -27,6 +27,8 @@ export interface ExportedState {
   stack?: string;
   project?: string;
   resources: StateResource[];
+  /** The stack's own outputs (e.g. `disclosed`, the reads of recovery keys), secrets decoded. */
+  stackOutputs?: Record<string, unknown>;
 }
 
 export class StateFormatError extends Error {
@@ -55,6 +57,11 @@ export function readExport(doc: unknown): ExportedState {
     if (!isObject(r) || typeof r.urn !== "string") continue;
     if (!out.stack) Object.assign(out, stackOf(r.urn));
     if (r.delete === true) continue; // an old resource awaiting deletion after a replacement
+    if (r.type === "pulumi:pulumi:Stack") {
+      const stackOutputs = decodeSecrets(r.outputs);
+      if (isObject(stackOutputs)) out.stackOutputs = stackOutputs;
+      continue;
+    }
     const kind = r.type === SINGLE_TYPE ? "single" : r.type === FLEET_TYPE ? "fleet" : undefined;
     if (!kind) continue;
     const outputs = decodeSecrets(r.outputs);

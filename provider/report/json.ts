@@ -29,6 +29,7 @@ export function renderJson(report: Report): string {
           },
         }
       : {}),
+    ...(report.disclosures ? { disclosures: report.disclosures } : {}),
     warnings: report.warnings,
   };
   return JSON.stringify(doc, null, 2) + "\n";

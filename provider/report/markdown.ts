@@ -4,6 +4,7 @@
 // can neither break a table nor mention a person or link anywhere.
 import type { RenderOptions } from "./table";
 import { capped, clean, leftOutByStatus, plural } from "./text";
+import type { DisclosureRow } from "./disclosures";
 import type { Report, ReportRow } from "./types";
 
 export const PIE_TITLE = "BitLocker rotation status";
@@ -32,6 +33,7 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
     out.push(...attention(report.attention, options.limit));
   }
   if (report.overdue) out.push(...overdue(report, options.limit));
+  if (report.disclosures) out.push(...disclosures(report.disclosures, options.limit));
   return out.join("\n").replace(/\n+$/, "") + "\n";
 }
 
@@ -113,4 +115,23 @@ export function code(s: string): string {
   const fence = "`".repeat(longest + 1);
   const pad = value.startsWith("`") || value.endsWith("`") ? " " : "";
   return `${fence}${pad}${value}${pad}${fence}`;
+}
+
+function disclosures(rows: readonly DisclosureRow[], limit: number): string[] {
+  const { shown, more } = capped(rows, limit);
+  const out = [
+    `### Recovery keys read: ${plural(rows.length, "device")}`,
+    "",
+    "| Device | Name | Read by | Read at | Rotated (requested) at | Status |",
+    "| :-- | :-- | :-- | :-- | :-- | :-- |",
+  ];
+  for (const d of shown) {
+    out.push(
+      `| ${code(d.deviceId)} | ${d.deviceName ? code(d.deviceName) : ""} | ${code(d.readBy)} | ` +
+        `${text(d.readAt)} | ${d.rotatedAt ? text(d.rotatedAt) : "**not yet**"} | ${text(d.status ?? "")} |`,
+    );
+  }
+  if (more.length > 0)
+    out.push("", `… and ${more.length} more; \`--format json\` lists every read.`);
+  return [...out, ""];
 }

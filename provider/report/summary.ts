@@ -1,6 +1,7 @@
 // From rows to the report: counts per status, what needs a person, and what is overdue under
 // a rotation policy. Pure: the time is an argument.
 import type { ExportedState } from "./exported";
+import { disclosureRows } from "./disclosures";
 import { rowsOf } from "./rows";
 import type { OverdueRow, Report, ReportRow, ReportStatus } from "./types";
 
@@ -52,6 +53,8 @@ export function buildReport(state: ExportedState, options: ReportOptions): Repor
     attention: attentionRows(rows),
     warnings,
   };
+  const disclosures = disclosureRows(state.stackOutputs, rows);
+  if (disclosures.length > 0) report.disclosures = disclosures;
   if (options.overdueDays !== undefined) {
     report.overdue = {
       days: options.overdueDays,

@@ -31,6 +31,27 @@ export function renderTable(report: Report, options: RenderOptions): string {
     lines.push(...attention(report.attention, options.limit));
   }
   if (report.overdue) lines.push(...overdue(report, options.limit));
+  if (report.disclosures) {
+    const { shown, more } = capped(report.disclosures, options.limit);
+    lines.push(
+      `RECOVERY KEYS READ: ${plural(report.disclosures.length, "device")}`,
+      "",
+      ...columns(
+        ["DEVICE", "NAME", "READ BY", "READ AT", "ROTATED AT", "STATUS"],
+        shown.map((d) => [
+          d.deviceId,
+          clean(d.deviceName ?? ""),
+          clean(d.readBy),
+          d.readAt,
+          d.rotatedAt ?? "not yet",
+          d.status ?? "",
+        ]),
+        ["l", "l", "l", "l", "l", "l"],
+      ),
+      ...(more.length > 0 ? [`… and ${more.length} more`] : []),
+      "",
+    );
+  }
   for (const w of report.warnings) lines.push(`warning: ${clean(w)}`);
   return lines.join("\n").replace(/\n+$/, "") + "\n";
 }

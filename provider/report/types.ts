@@ -1,5 +1,6 @@
 // The report's model: one row per device per resource, and what the renderers show of it.
 import type { FleetDeviceStatus } from "../plan/fleet/record";
+import type { DisclosureRow } from "./disclosures";
 
 /** The status words of plan/status.ts and plan/fleet/record.ts; a newer word is kept as is. */
 export type ReportStatus = FleetDeviceStatus | (string & {});
@@ -50,6 +51,8 @@ export interface Report {
   attention: ReportRow[];
   /** Present when an overdue policy was given. */
   overdue?: { days: number; rows: OverdueRow[] };
+  /** Who read which device's recovery key, when, and when it was rotated for it (stack output `disclosed`). */
+  disclosures?: DisclosureRow[];
   /** Things the report could not read (secret outputs, unreadable records). */
   warnings: string[];
 }

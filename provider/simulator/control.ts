@@ -5,7 +5,7 @@ import type { AppRegistrationInput } from "./entra/apps";
 import type { FaultRuleInput } from "./faults";
 import { jsonResponse, parseJsonBody, type SimRequest, type SimResponse } from "./http/exchange";
 import type { LogFilter } from "./requestLog";
-import type { SimulatedTenant } from "./tenant";
+import type { KeyRead, SimulatedTenant } from "./tenant";
 import { scaleLimits, INTUNE_LIMITS, type ThrottleLimits } from "./throttle";
 
 export async function handleControl(
@@ -63,6 +63,11 @@ export async function handleControl(
         });
       case "POST /devices":
         return ok(tenant.addDevice((body ?? {}) as DeviceInput), 201);
+      case "POST /recovery-keys/read":
+        // A person reads a key in the portal: the audit event is recorded (key id or device id).
+        return ok(tenant.readRecoveryKey((body ?? {}) as KeyRead), 201);
+      case "GET /audits":
+        return ok({ value: tenant.auditEvents() });
       case "GET /rotations/pending":
         return ok({ ids: tenant.pendingRotations() });
       case "POST /apps":
@@ -85,7 +90,11 @@ export async function handleControl(
           checkInDelayMs?: number | null;
           latencyMs?: number;
           tokenLifetimeSeconds?: number;
+          auditDelayMs?: number;
+          auditRetentionDays?: number;
         };
+        if (b.auditDelayMs !== undefined) tenant.setAuditDelay(b.auditDelayMs);
+        if (b.auditRetentionDays !== undefined) tenant.setAuditRetentionDays(b.auditRetentionDays);
         if (b.checkInDelayMs !== undefined) tenant.setCheckInDelay(b.checkInDelayMs);
         if (b.latencyMs !== undefined) tenant.setLatency(b.latencyMs);
         if (b.tokenLifetimeSeconds !== undefined) tenant.setTokenLifetime(b.tokenLifetimeSeconds);

@@ -1,6 +1,8 @@
 // The simulated tenant: Entra ID + Microsoft Graph (beta) over HTTPS on loopback.
 export { startSimulatedTenant } from "./tenant";
-export type { SimulatedTenant, SimDeviceInfo, DeviceQuery } from "./tenant";
+export type { SimulatedTenant, SimDeviceInfo, DeviceQuery, KeyRead } from "./tenant";
+export { READ_BITLOCKER_KEY } from "./graph/directoryAudits";
+export type { DirectoryAudit } from "./graph/directoryAudits";
 export type { SimulatedTenantOptions } from "./options";
 export { ensureCa, defaultCaDir, CA_CERT_FILE, CA_KEY_FILE } from "./tls/ca";
 export type { CaFiles } from "./tls/ca";

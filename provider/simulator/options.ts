@@ -49,6 +49,12 @@ export interface SimulatedTenantOptions {
   logLimit?: number;
   /** Recovery keys Entra keeps per device (default 200). */
   keyCap?: number;
+  /** From a recovery-key read to its `Read BitLocker key` audit event being listed (default 0). */
+  auditDelayMs?: number;
+  /** Audit events older than this many days are not listed (default 30, as Entra). */
+  auditRetentionDays?: number;
+  /** Page size of directoryAudits listings without $top (default 100). */
+  auditPageSize?: number;
   /** errorCode a rotation reports when the device is at the key cap. */
   keyCapErrorCode?: number;
 }

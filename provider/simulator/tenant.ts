@@ -17,6 +17,7 @@ import { routeEntra } from "./entra/router";
 import { Faults, type FaultRuleInput, type FaultRuleJson } from "./faults";
 import { completeDevice, generateFleet } from "./fleet";
 import { serveBatch } from "./graph/batch";
+import { DirectoryAuditLog, type DirectoryAudit } from "./graph/directoryAudits";
 import type { GraphContext } from "./graph/context";
 import { serveGraph, splitVersion } from "./graph/router";
 import { graphError, type SimRequest, type SimResponse } from "./http/exchange";
@@ -35,6 +36,17 @@ export interface SimDeviceInfo {
   /** A rotation was requested and the device has not checked in yet. */
   pending: boolean;
   checkInDelayMs?: number | null;
+}
+
+export interface KeyRead {
+  /** The recovery key read, by its id … */
+  keyId?: string;
+  /** … or the newest recovery key of this Intune managed device. */
+  deviceId?: string;
+  /** Who read it (default helpdesk@contoso.example). */
+  userPrincipalName?: string;
+  /** When (default now), e.g. to record a read that is about to age out. */
+  at?: string;
 }
 
 export interface DeviceQuery {
@@ -63,6 +75,17 @@ export interface SimulatedTenant {
   /** Recovery-key entries of a device, by its Intune id (metadata only: there are no keys). */
   recoveryKeys(id: string): RecoveryKeyInfo[];
   actionResults(id: string): DeviceActionResult[];
+  /**
+   * A person reads a recovery key (Entra or Intune portal): Entra records a `Read BitLocker
+   * key` audit event, listed after the audit delay. By key id, or the device's newest key.
+   */
+  readRecoveryKey(read: KeyRead): DirectoryAudit;
+  /** Every `Read BitLocker key` event recorded, listed yet or not. */
+  auditEvents(): DirectoryAudit[];
+  /** From a read to its audit event being listed (Entra: minutes). */
+  setAuditDelay(ms: number): void;
+  /** Audit events older than this are no longer listed (Entra's default: 30). */
+  setAuditRetentionDays(days: number): void;
   /** The device's rotateBitLockerKeys action result, if any. */
   rotationResult(id: string): DeviceActionResult | undefined;
   /** Ids of devices with a rotation waiting for a check-in. */
@@ -172,6 +195,12 @@ export async function startSimulatedTenant(
         coManagedUnderManagedDevices: options.coManagedUnderManagedDevices ?? "accept",
       },
     };
+    graph.audits = new DirectoryAuditLog({
+      delayMs: options.auditDelayMs ?? 0,
+      retentionDays: options.auditRetentionDays ?? 30,
+      ...(options.auditPageSize !== undefined ? { pageSize: options.auditPageSize } : {}),
+    });
+    const audits = graph.audits;
     let latencyMs = options.latencyMs ?? DEFAULTS.latencyMs;
 
     const requireDevice = (id: string) => {
@@ -230,6 +259,26 @@ export async function startSimulatedTenant(
           (a) => a["@odata.type"] === ROTATE_ACTION_ODATA_TYPE,
         );
         return r ? { ...r } : undefined;
+      },
+      readRecoveryKey: (read) => {
+        let key: RecoveryKeyInfo | undefined;
+        if (read.keyId) key = store.findRecoveryKey(read.keyId);
+        else if (read.deviceId)
+          key = store.recoveryKeys(requireDevice(read.deviceId).device.azureADDeviceId).at(-1);
+        if (!key) throw new Error(`no recovery key ${read.keyId ?? `for device ${read.deviceId}`}`);
+        return audits.recordKeyRead({
+          keyId: key.id,
+          entraDeviceId: key.deviceId,
+          ...(read.userPrincipalName ? { userPrincipalName: read.userPrincipalName } : {}),
+          ...(read.at ? { at: new Date(read.at) } : {}),
+        });
+      },
+      auditEvents: () => audits.all(),
+      setAuditDelay: (ms) => {
+        audits.delayMs = ms;
+      },
+      setAuditRetentionDays: (days) => {
+        audits.retentionDays = days;
       },
       pendingRotations: () => store.pendingIds(),
       checkIn: (ids) => store.checkIn(ids),

@@ -15,6 +15,8 @@ import type {
   SimulatedTenantOptions,
   WireManagedDevice,
 } from "../../provider/simulator";
+import { readExport } from "../../provider/report/exported";
+import { buildReport } from "../../provider/report/summary";
 import { addEligibleDevice, startTenant } from "../support/tenant";
 import { type CommandResult, PulumiProject, REPO_DIR } from "./harness";
 
@@ -314,6 +316,70 @@ describe("e2e: examples/ run against the simulated tenant", function () {
         ids: [],
         token: "window-2026-04-01",
       });
+    });
+  });
+
+  describe("rotate-on-disclosure", function () {
+    it("rotates exactly the devices whose key was read since the last run, once each", async function () {
+      const devices = ["LT-01", "LT-02", "LT-03", "LT-04"].map((n) =>
+        eligible(tenant, { deviceName: n }),
+      );
+      const [a, b, c] = devices as [WireManagedDevice, WireManagedDevice, WireManagedDevice];
+      const p = await project("rotate-on-disclosure");
+      // What the pipeline does before each `up`: hand the previous run's output back.
+      const run = async () => {
+        const prev = await p.pulumi(["stack", "output", "disclosed", "--json"]);
+        p.writeFile("previous-disclosures.json", prev.code === 0 ? prev.stdout : "{}");
+        return rotatedBy(tenant, () => p.up());
+      };
+      const postsPerDevice = () => {
+        const counts: Record<string, number> = {};
+        for (const e of tenant.log.entries({ method: "POST", pathMatches: ROTATE, status: 204 })) {
+          const id = e.path.split("/").at(-2) ?? "";
+          counts[id] = (counts[id] ?? 0) + 1;
+        }
+        return counts;
+      };
+
+      assert.deepEqual(await run(), [], "no key read: nothing rotates");
+
+      tenant.readRecoveryKey({ deviceId: a.id, userPrincipalName: "helpdesk1@contoso.example" });
+      tenant.readRecoveryKey({ deviceId: b.id, userPrincipalName: "helpdesk2@contoso.example" });
+      assert.deepEqual(await run(), sorted([a.id, b.id]), "the two devices whose key was read");
+      const disclosed = (await p.outputs()).disclosed as Record<string, { readBy: string }>;
+      assert.equal(disclosed[a.id]?.readBy, "helpdesk1@contoso.example");
+
+      assert.deepEqual(await run(), [], "run again: nothing");
+
+      tenant.readRecoveryKey({ deviceId: a.id, userPrincipalName: "helpdesk3@contoso.example" });
+      assert.deepEqual(await run(), [a.id], "read one again: that one rotates");
+
+      // An event listed late for a read made before the last run changes nothing: the
+      // rotation already replaced that key.
+      tenant.readRecoveryKey({
+        deviceId: b.id,
+        at: new Date(Date.now() - 3_600_000).toISOString(),
+      });
+      assert.deepEqual(await run(), [], "a late event for an earlier read");
+
+      // The events age out of the audit log: the devices keep their token and their record.
+      tenant.setAuditRetentionDays(1e-9);
+      assert.deepEqual(await run(), [], "aged-out events rotate nothing");
+      const after = (await p.outputs()) as { disclosed: Record<string, unknown>; counts: unknown };
+      assert.deepEqual(Object.keys(after.disclosed).sort(), sorted([a.id, b.id]));
+      assert.deepEqual(after.counts, { requested: 2 });
+
+      assert.deepEqual(postsPerDevice(), { [a.id]: 2, [b.id]: 1 });
+      // The report's trail: who read each key, when, and when the device was rotated for it.
+      const trail = buildReport(readExport(await p.exportStack()), { now: new Date() }).disclosures;
+      assert.deepEqual(trail?.map((d) => [d.deviceName, d.readBy, typeof d.rotatedAt]).sort(), [
+        ["LT-01", "helpdesk3@contoso.example", "string"],
+        ["LT-02", "helpdesk2@contoso.example", "string"],
+      ]);
+      assert.equal(tenant.rotationResult(c.id), undefined);
+      // The package read no key itself: every audit event is one of the reads above.
+      assert.equal(tenant.auditEvents().length, 4);
+      assert.ok(tenant.auditEvents().every((e) => e.initiatedBy.app === null));
     });
   });
 });

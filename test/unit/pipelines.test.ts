@@ -278,3 +278,47 @@ describe("pipelines/azure-devops/bitlocker-rotation.yml", () => {
     }
   });
 });
+
+describe("examples/rotate-on-disclosure/pipelines (scheduled)", () => {
+  const handBack = /pulumi stack output disclosed --json > previous-disclosures\.json/;
+
+  it("the GitHub workflow is valid, scheduled, federated, and hands the last output back before up", () => {
+    const { text, doc } = load("examples/rotate-on-disclosure/pipelines/github-actions.yml");
+    assert.deepEqual(validateWorkflow(text).errors, []);
+    const on = obj(doc.on, "on");
+    const cron = list(on.schedule, "on.schedule")[0]?.cron;
+    assert.match(String(cron), /^\S+ \* \* \* \*$/, "hourly");
+    assert.ok(!("pull_request" in on) && !("push" in on), "only the schedule (and by hand)");
+    const up = obj(obj(doc.jobs, "jobs").up, "jobs.up");
+    assert.equal(obj(up.permissions, "permissions")["id-token"], "write");
+    assert.equal(obj(up.concurrency, "concurrency")["cancel-in-progress"], false);
+    assert.doesNotMatch(text, STORED_SECRETS);
+    const scripts = list(up.steps, "steps")
+      .map((s) => s.run)
+      .filter((r): r is string => typeof r === "string");
+    const upScript = scripts.find((r) => /pulumi up/.test(r)) ?? "";
+    assert.match(upScript, handBack);
+    assert.ok(upScript.search(handBack) < upScript.indexOf("pulumi up"), "before `pulumi up`");
+    for (const s of scripts) {
+      assert.doesNotMatch(s, /\$\{\{/);
+      assertBashParses(s, s.split("\n")[0] ?? "");
+    }
+  });
+
+  it("the Azure Pipelines file is scheduled only, federated, locked, and hands the last output back", () => {
+    const { text, doc } = load("examples/rotate-on-disclosure/pipelines/azure-pipelines.yml");
+    assert.equal(doc.trigger, "none");
+    assert.equal(doc.pr, "none");
+    assert.match(String(list(doc.schedules, "schedules")[0]?.cron), /^\S+ \* \* \* \*$/);
+    assert.doesNotMatch(text, /servicePrincipalKey|AZURE_CLIENT_SECRET/);
+    const stage = list(doc.stages, "stages")[0]!;
+    assert.equal(stage.lockBehavior, "sequential");
+    const script = /inlineScript: \|\n([\s\S]*?)\n {18}env:/.exec(text)?.[1] ?? "";
+    assert.match(script, handBack);
+    assert.ok(script.search(handBack) < script.indexOf("pulumi up"));
+    assertBashParses(
+      script.replace(/^ {22}/gm, "").replace(/\$\((\w+(\.\w+)*)\)/g, "$$$1"),
+      "azure up script",
+    );
+  });
+});

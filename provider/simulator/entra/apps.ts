@@ -13,6 +13,8 @@ export const ROLES = {
   // Graph spells these with a lower-case l.
   bitlockerKeyReadBasic: "BitlockerKey.ReadBasic.All",
   bitlockerKeyRead: "BitlockerKey.Read.All",
+  // Who read a recovery key: Entra's directory audit log.
+  auditLogRead: "AuditLog.Read.All",
 } as const;
 
 export const ALL_ROLES: string[] = Object.values(ROLES);

@@ -2,6 +2,7 @@
 import type { DeviceStore } from "../deviceStore";
 import type { TokenIssuer } from "../entra/accessTokens";
 import type { Faults } from "../faults";
+import type { DirectoryAuditLog } from "./directoryAudits";
 import type { SeededRandom } from "../random";
 import type { RequestLog } from "../requestLog";
 import type { Throttle } from "../throttle";
@@ -28,6 +29,8 @@ export interface GraphContext {
   log: RequestLog;
   random: SeededRandom;
   settings: GraphSettings;
+  /** Entra's directory audit log (`Read BitLocker key` events). */
+  audits?: DirectoryAuditLog;
 }
 
 /** Who is calling, from a verified access token. */

@@ -43,6 +43,11 @@ export function getRecoveryKey(
 ): SimResponse {
   const select = (req.url.searchParams.get("$select") ?? "").split(",").map((s) => s.trim());
   if (select.includes("key")) {
+    // Entra audits every read of a key: the attempt is recorded as a `Read BitLocker key`
+    // event of the calling app, so a test can prove this package never makes one.
+    const read = ctx.store.findRecoveryKey(id);
+    if (read && ctx.audits && req.appId)
+      ctx.audits.recordKeyRead({ keyId: read.id, entraDeviceId: read.deviceId, appId: req.appId });
     // Deliberate: the simulator holds no key material, so it cannot serve one.
     return graphError(
       req,

@@ -7,9 +7,10 @@ import { formatSeconds } from "../faults";
 import { authenticate, bitlockerForbidden, hasAnyRole, intuneForbidden } from "./authorize";
 import type { GraphContext, Principal } from "./context";
 import { getDevice, listDevices, rotateBitLockerKeys } from "./managedDevices";
+import { auditForbidden, listDirectoryAudits } from "./directoryAudits";
 import { badRequest, getRecoveryKey, listRecoveryKeys } from "./recoveryKeys";
 
-type Service = "intune" | "bitlocker";
+type Service = "intune" | "bitlocker" | "directory";
 
 interface Route {
   method: string;
@@ -24,6 +25,7 @@ interface Route {
 const READ_DEVICES = [ROLES.managedDevicesRead, ROLES.managedDevicesReadWrite] as const;
 const ROTATE = [ROLES.managedDevicesReadWrite, ROLES.configurationReadWrite] as const;
 const READ_KEYS = [ROLES.bitlockerKeyReadBasic, ROLES.bitlockerKeyRead] as const;
+const READ_AUDIT = [ROLES.auditLogRead] as const;
 
 const ROUTES: Route[] = [
   {
@@ -65,6 +67,13 @@ const ROUTES: Route[] = [
     service: "bitlocker",
     roles: READ_KEYS,
     handle: (req, ctx, m, version) => getRecoveryKey(req, ctx, version, m[1] as string),
+  },
+  {
+    method: "GET",
+    pattern: /^\/auditLogs\/directoryAudits$/,
+    service: "directory",
+    roles: READ_AUDIT,
+    handle: (req, ctx, _m, version) => listDirectoryAudits(req, ctx, version),
   },
 ];
 
@@ -111,6 +120,8 @@ export function handleAuthenticated(
         return response;
       }
       if (!hasAnyRole(principal, route.roles)) return intuneForbidden(req, route.roles);
+    } else if (route.service === "directory") {
+      if (!hasAnyRole(principal, route.roles)) return auditForbidden(req);
     } else {
       if (!req.headers["user-agent"]) {
         return badRequest(req, "The User-Agent header is required.");
