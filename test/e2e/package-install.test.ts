@@ -167,7 +167,8 @@ describe("the package a user installs: tarballs into the README's project with n
   }[] = [
     {
       name: "npm",
-      install: (env, dir) => run("npm", ["install", "--no-audit", "--no-fund"], dir, env),
+      install: (env, dir) =>
+        run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir, env),
     },
     {
       name: "pnpm",
@@ -178,13 +179,31 @@ describe("the package a user installs: tarballs into the README's project with n
           path.join(dir, "pnpm-workspace.yaml"),
           readmeBlock(README, "pnpm-workspace.yaml")!,
         );
-        return run("npx", ["--yes", PNPM, "install"], dir, env);
+        return run(
+          "npx",
+          ["--yes", "--prefer-offline", PNPM, "install", "--prefer-offline"],
+          dir,
+          env,
+        );
       },
     },
     {
       name: "yarn",
       install: (env, dir) =>
-        run("npx", ["--yes", YARN, "install", "--non-interactive", "--no-lockfile"], dir, env),
+        run(
+          "npx",
+          [
+            "--yes",
+            "--prefer-offline",
+            YARN,
+            "install",
+            "--non-interactive",
+            "--no-lockfile",
+            "--prefer-offline",
+          ],
+          dir,
+          env,
+        ),
     },
   ];
 
