@@ -80,7 +80,15 @@ describe("the package a user installs: tarballs into the README's project with n
     if (bin) return bin;
     const dir = path.join(work, "bin");
     fs.mkdirSync(dir);
-    fs.symlinkSync(path.join(pulumiBinDir(), "pulumi"), path.join(dir, "pulumi"));
+    // A hard link (a copy across file systems), not a symbolic one: the CLI looks for plugins
+    // beside its own real path first, and these must be this checkout's.
+    const cli = path.join(pulumiBinDir(), "pulumi");
+    try {
+      fs.linkSync(cli, path.join(dir, "pulumi"));
+    } catch {
+      fs.copyFileSync(cli, path.join(dir, "pulumi"));
+      fs.chmodSync(path.join(dir, "pulumi"), 0o755);
+    }
     for (const p of PLUGINS)
       fs.symlinkSync(path.join(REPO_DIR, "scripts", "plugins", p), path.join(dir, p));
     return (bin = dir);
