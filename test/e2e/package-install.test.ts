@@ -301,7 +301,13 @@ describe("the package a user installs: tarballs into the README's project with n
         };
         const names = new Map(tenant.listDevices().map((d) => [d.id, d.deviceName]));
 
-        await pulumi("up", "--yes", "--skip-preview");
+        const first = await pulumi("up", "--yes", "--skip-preview");
+        // A project as the template has it: an entry point, nothing to warn about.
+        assert.doesNotMatch(
+          first.stdout + first.stderr,
+          /Could not find entry point|warning:/,
+          first.stdout,
+        );
         const state = JSON.parse((await pulumi("stack", "export")).stdout) as {
           deployment: {
             resources?: {
