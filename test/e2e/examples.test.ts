@@ -14,7 +14,7 @@ import type {
   SimulatedTenant,
   SimulatedTenantOptions,
   WireManagedDevice,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { readExport } from "../../provider/report/exported";
 import { buildReport } from "../../provider/report/summary";
 import { addEligibleDevice, startTenant } from "../support/tenant";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { GraphClient, GraphError } from "../../provider/graph";
 import { findDisclosedDevices } from "../../provider/query/selectDisclosedDevices";
-import { ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ROLES, type SimulatedTenant } from "../../simulator/index";
 import { addEligibleDevice, engineConfig, startTenant, tenantSettings } from "../support/tenant";
 
 describe("integration: selectDisclosedDevices (who read which key)", function () {

@@ -1,7 +1,7 @@
 // The simulated directory audit log: `Read BitLocker key` events as Graph lists them, and the
 // control call that reads a key as a person would.
 import assert from "node:assert/strict";
-import type { DirectoryAudit, SimulatedTenant } from "../../provider/simulator";
+import type { DirectoryAudit, SimulatedTenant } from "../../simulator/index";
 import { call, getToken, startTenant } from "./helpers";
 
 const AUDITS = "/v1.0/auditLogs/directoryAudits";
