@@ -123,7 +123,7 @@ export function hintFor(input: HintInput): Hint {
       // A 429 that comes out here outlived every retry (a wait past the budget has budgetHint).
       summary: `throttled by Graph, still after the retries allowed (bitlocker:maxRetries)${wait}`,
       action:
-        "Lower the concurrency or bitlocker:postShareOfLimit, raise bitlocker:maxRetries, or run again later",
+        "Lower bitlocker:postShareOfLimit if other tools use the same app, raise bitlocker:maxRetries (or bitlocker:retryBudgetSeconds when Graph asks for long waits), or run again later",
     };
   }
   if (status >= 500) {
