@@ -4,6 +4,7 @@ import { quoteForMessage } from "../plan/quote";
 import { inspect } from "node:util";
 import { CLOUDS, CLOUD_NAMES, isCloudName, isKnownAuthorityHost, scopeFor } from "../graph/clouds";
 import type { CloudName } from "../graph/types";
+import { DEFAULT_RETRY_CONFIG } from "../graph/retry-policy";
 import { checkOrigin } from "./endpoint-url";
 import { SettingsError, type SettingSource } from "./settings-error";
 import { SETTING_KEYS, SETTING_NAMES, type SettingName } from "./settings-keys";
@@ -83,8 +84,9 @@ export interface Settings {
 }
 
 export const DEFAULT_TUNING = {
-  maxRetries: 5,
-  retryBudgetSeconds: 180,
+  // The retry defaults live with the retry decision (graph/retry-policy.ts), once.
+  maxRetries: DEFAULT_RETRY_CONFIG.maxRetries,
+  retryBudgetSeconds: DEFAULT_RETRY_CONFIG.budgetMs / 1000,
   requestTimeoutSeconds: 30,
   // All of 200 POST per 20 s: the pacer holds each request's place until a window after its
   // answer, which is the margin (engine/fleet/windowPacer.ts). Lower it when other tools use the app.

@@ -7,6 +7,7 @@ import type {
   ManagedDevice,
   RecoveryKeyInfo,
 } from "../graph/types";
+import type { RetryConfig } from "../graph/retry-policy";
 
 export interface RotationReceipt {
   requestId?: string;
@@ -24,4 +25,6 @@ export interface DeviceGraph {
   accessTokenRoles(): Promise<string[] | undefined>;
   /** JSON batching, for fleets. */
   batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
+  /** The retry policy: inner $batch answers are retried by the same rule and budget. */
+  retryConfig(): RetryConfig;
 }

@@ -20,6 +20,7 @@ import {
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
+import { withDeadline } from "../graph/deadline";
 import { engineContext } from "./context";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
@@ -203,6 +204,10 @@ async function readDevices(
       return;
     }
     const seen = await lookupDevices(graph, chunk, { pacer: o.pacer });
+    // Graph did not answer any of them within the budget: the next chunks would only wait
+    // as long again. Stop; the devices not read are left for the next run.
+    const failures = [...seen.values()].map((r) => (r && "error" in r ? r.error : undefined));
+    if (failures.every((e) => e !== undefined && noAnswer(e))) throw failures[0]!;
     const eligible: ManagedDevice[] = [];
     for (const [deviceId, found] of seen) {
       if (found && "error" in found) {
@@ -277,7 +282,10 @@ async function waitForOutcomes(
     if (open.size === 0) return;
     let update;
     try {
-      update = await readFleetOutcomes(graph, open, news.waitFor === "escrowed", pacer);
+      // Reads retry only within the wait the user allowed, not a fresh budget each.
+      update = await withDeadline(deadline, () =>
+        readFleetOutcomes(graph, open, news.waitFor === "escrowed", pacer),
+      );
     } catch (e) {
       log(`could not follow the outcomes (${(e as Error).message}); run \`pulumi refresh\` later`);
       return;
@@ -328,6 +336,12 @@ function failureMessage(
     );
   }
   return lines.join("\n");
+}
+
+/** Graph gave no usable answer (unreachable, timing out, throttling or failing past the budget). */
+function noAnswer(e: Error): boolean {
+  const status = (e as { status?: number }).status;
+  return status === 0 || status === 429 || (status !== undefined && status >= 500);
 }
 
 function describePlan(label: string, plan: FleetPlan): void {

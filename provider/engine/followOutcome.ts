@@ -6,6 +6,7 @@ import { escrowEvidence, isSettled, outcomeOf, type OutcomeFacts } from "../plan
 import type { ManagedDevice } from "../graph/types";
 import type { DeviceGraph } from "./deviceGraph";
 import { isForbidden } from "./errorKinds";
+import { withDeadline } from "../graph/deadline";
 
 export interface FollowTarget {
   managedDeviceId: string;
@@ -66,7 +67,8 @@ export async function followOutcome(
   for (;;) {
     let outcome: OutcomeFacts;
     try {
-      outcome = await readOutcome(graph, target, escrow);
+      // Reads retry only within the wait the user allowed, not a fresh budget each.
+      outcome = await withDeadline(deadline, () => readOutcome(graph, target, escrow));
     } catch (e) {
       return {
         status: "requested",

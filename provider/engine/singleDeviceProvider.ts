@@ -19,6 +19,8 @@ import { unverifiedFor, wasCarriedOut } from "../plan/unverifiedRequest";
 import { isUnknown } from "../plan/inputs";
 import { latestRotationResult } from "../plan/actionResult";
 import { graphTimeOf, rotationAfter, wholeSeconds, type RecordTime } from "../plan/evidence";
+import type { Settings } from "../auth/settings";
+import { withDeadline } from "../graph/deadline";
 import { deviceGraph, engineContext } from "./context";
 import { checkKeyCap, guardEnabled } from "./keyCapGuard";
 import type { DeviceGraph } from "./deviceGraph";
@@ -49,15 +51,18 @@ export async function check(olds: Props, news: Props) {
   if (isUnknown(inputs.managedDeviceId)) return result;
   forgetCheckRead(inputs.managedDeviceId); // an older read must not outlive this check
   if (!rotationDue(olds, inputs) || !guardEnabled(inputs)) return result;
-  const graph = deviceGraph();
+  const { graph, settings } = engineContext();
   const started = startCheckRead(inputs.managedDeviceId);
+  // The guard is optional and create/update read (and report) again, so its reads get one
+  // request timeout, not a whole retry budget: with Graph down, check must not double `up`.
+  const deadline = Date.now() + checkReadBudgetMs(settings);
   let device: ManagedDevice;
   try {
-    device = await graph.getManagedDevice(inputs.managedDeviceId);
+    device = await withDeadline(deadline, () => graph.getManagedDevice(inputs.managedDeviceId));
   } catch {
     return result; // create/update will report it, with Graph's answer
   }
-  const finding = await checkKeyCap(graph, device, inputs);
+  const finding = await withDeadline(deadline, () => checkKeyCap(graph, device, inputs));
   if (finding?.verdict === "refuse")
     result.failures.push({ property: "managedDeviceId", reason: finding.message });
   else {
@@ -65,6 +70,13 @@ export async function check(olds: Props, news: Props) {
     keepCheckRead(started, graph, device);
   }
   return result;
+}
+
+/** Time check's reads may take: one request timeout, never more than the retry budget. */
+export function checkReadBudgetMs(
+  s: Pick<Settings, "requestTimeoutSeconds" | "retryBudgetSeconds">,
+): number {
+  return Math.min(s.requestTimeoutSeconds, s.retryBudgetSeconds) * 1000;
 }
 
 /** Would this run rotate the device? From old and new inputs, as check sees them. */

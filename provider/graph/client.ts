@@ -33,7 +33,8 @@ import {
   type RequestContext,
   type RequestEvent,
 } from "./request-context";
-import { DEFAULT_RETRY_CONFIG, type RetryConfig } from "./retry-policy";
+import { currentDeadline } from "./deadline";
+import { DEFAULT_RETRY_CONFIG, mayHaveActed, type RetryConfig } from "./retry-policy";
 import type {
   BatchRequest,
   BatchResponse,
@@ -169,6 +170,11 @@ export class GraphClient {
       });
       this.dispatcher = this.ownedAgent.compose(attemptTracking(), retryDecisions());
     }
+  }
+
+  /** The retry policy of this client's requests; callers retrying inner $batch answers follow it too. */
+  retryConfig(): RetryConfig {
+    return { ...this.retry };
   }
 
   /** Counters since creation (or the last resetStats). */
@@ -336,11 +342,21 @@ export class GraphClient {
 
   /** Sends one logical request: token, retries (via interceptors), one 401 renewal. */
   private async call(call: Call): Promise<Answer> {
+    const startedAt = Date.now();
+    // Inside an operation with a deadline, retries stop at the deadline (never past the budget).
+    const deadline = currentDeadline();
+    const retry =
+      deadline === undefined
+        ? this.retry
+        : {
+            ...this.retry,
+            budgetMs: Math.max(0, Math.min(this.retry.budgetMs, deadline - startedAt)),
+          };
     const ctx: RequestContext = {
       clientRequestId: randomUUID(),
       idempotent: call.idempotent,
-      retry: this.retry,
-      startedAt: Date.now(),
+      retry,
+      startedAt,
       attempts: 0,
       retries: 0,
       current: undefined,
@@ -402,7 +418,7 @@ export class GraphClient {
   /** An error answer that outlived its retries, or one never worth retrying. */
   private failureFor(call: Call, ctx: RequestContext, answer: Answer): GraphError {
     const decision = ctx.lastDecision;
-    if (!call.idempotent && decision && !decision.retry && decision.reason === "outcome-unknown") {
+    if (mayHaveActed(call.idempotent, { kind: "status", status: answer.status })) {
       return new OutcomeUnknownError({
         status: answer.status,
         operation: call.operation,
@@ -418,6 +434,9 @@ export class GraphClient {
       operation: call.operation,
       clientRequestId: ctx.clientRequestId,
       ...(call.deviceId ? { deviceId: call.deviceId } : {}),
+      ...(decision && !decision.retry && decision.reason === "budget-exhausted"
+        ? { budget: decision.budget }
+        : {}),
     });
   }
 
@@ -425,7 +444,15 @@ export class GraphClient {
   private transportFailure(call: Call, ctx: RequestContext, err: unknown): GraphError {
     const e = (err ?? {}) as { code?: string; message?: string };
     const attempt = ctx.current;
-    if (!call.idempotent && attempt && (attempt.written || attempt.status !== undefined)) {
+    if (
+      attempt &&
+      mayHaveActed(call.idempotent, {
+        kind: "transport",
+        code: e.code,
+        requestWritten: attempt.written,
+        responseStarted: attempt.status !== undefined,
+      })
+    ) {
       return new OutcomeUnknownError({
         status: attempt.status ?? 0,
         operation: call.operation,

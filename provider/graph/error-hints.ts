@@ -1,5 +1,6 @@
 // What a person should do about a Graph failure, per class of status. The 403 hint names
 // the permission Graph says is missing rather than guessing one.
+import type { BudgetRefusal } from "./retry-policy";
 
 /** The operations this client performs (used for hints and messages). */
 export type GraphOperation =
@@ -19,6 +20,8 @@ export interface HintInput {
   operation: GraphOperation | undefined;
   deviceId: string | undefined;
   retryAfterSeconds: number | undefined;
+  /** Set when the retry decision refused a wait for lack of budget. */
+  budget?: BudgetRefusal | undefined;
 }
 
 /** The least-privileged permission first: the one we suggest when Graph lists several. */
@@ -100,15 +103,18 @@ export function hintFor(input: HintInput): Hint {
         }
       : { summary: "Graph refused the request as malformed", action: "" };
   }
+  if (input.budget && (status === 429 || status === 503 || status === 504))
+    return budgetHint(input.budget, status);
   if (status === 429) {
     const wait =
       input.retryAfterSeconds !== undefined
         ? ` (Graph asked to wait ${input.retryAfterSeconds} s)`
         : "";
     return {
-      summary: `throttled by Graph and the retry budget is exhausted${wait}`,
+      // A 429 that comes out here outlived every retry (a wait past the budget has budgetHint).
+      summary: `throttled by Graph, still after the retries allowed (bitlocker:maxRetries)${wait}`,
       action:
-        "Lower the concurrency or bitlocker:postShareOfLimit, raise bitlocker:retryBudgetSeconds, or run again later",
+        "Lower the concurrency or bitlocker:postShareOfLimit, raise bitlocker:maxRetries, or run again later",
     };
   }
   if (status >= 500) {
@@ -118,4 +124,19 @@ export function hintFor(input: HintInput): Hint {
     };
   }
   return { summary: "Graph refused the request", action: "" };
+}
+
+const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
+
+/** Graph asked for (or the backoff needed) a wait the retry budget had no room for. */
+export function budgetHint(b: BudgetRefusal, status: number): Hint {
+  const what = status === 429 ? "throttled: " : "";
+  const wait = b.askedByGraph
+    ? `Graph asked to wait ${seconds(b.waitMs)} s (Retry-After)`
+    : `the next retry was due in ${seconds(b.waitMs)} s`;
+  return {
+    summary: `${what}${wait}, more than the ${seconds(b.leftMs)} s left of the retry budget (bitlocker:retryBudgetSeconds = ${seconds(b.budgetMs)} s), so the request was not sent again and Graph did not act on it`,
+    action:
+      "Run `pulumi up` again after that time (it sends only what is not recorded), or raise bitlocker:retryBudgetSeconds (at most 3600) to wait within the run; if other tools use the same app, lower bitlocker:postShareOfLimit",
+  };
 }

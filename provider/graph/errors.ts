@@ -2,7 +2,8 @@
 // a POST whose fate is unknown is an OutcomeUnknownError (never re-sent blindly).
 import { STATUS_CODES } from "node:http";
 import { hintFor, type GraphOperation, type Hint } from "./error-hints";
-import { parseRetryAfterMs } from "./retry-after";
+import { retryAfterMs as retryAfterOf } from "./retry-after";
+import type { BudgetRefusal } from "./retry-policy";
 
 export { AuthenticationError } from "../auth/authentication-error";
 export type { GraphOperation } from "./error-hints";
@@ -15,6 +16,8 @@ export interface ErrorContext {
   operation?: GraphOperation;
   deviceId?: string;
   clientRequestId?: string;
+  /** The retry decision refused to wait this long (the message then says so). */
+  budget?: BudgetRefusal;
 }
 
 export interface GraphErrorFields {
@@ -216,7 +219,7 @@ export function parseGraphError(
   const { text, activityId } = parsed?.message
     ? unwrapIntuneMessage(parsed.message)
     : { text: plainText(bodyText), activityId: undefined };
-  const retryAfterMs = parseRetryAfterMs(header(headers, "retry-after"), now);
+  const retryAfterMs = retryAfterOf(headers, now);
   const retryAfterSeconds = retryAfterMs === undefined ? undefined : retryAfterMs / 1000;
   const requestId = header(headers, "request-id") ?? parsed?.requestId;
   const clientRequestId =
@@ -232,6 +235,7 @@ export function parseGraphError(
       operation: context.operation,
       deviceId: context.deviceId,
       retryAfterSeconds,
+      budget: context.budget,
     }),
     ...(requestId ? { requestId } : {}),
     ...(clientRequestId ? { clientRequestId } : {}),

@@ -16,13 +16,18 @@ export interface FaultRuleInput {
   count?: number;
   /** Fire with this probability (default 1). */
   probability?: number;
+  /** The request body must match too (e.g. `rotateBitLockerKeys` picks the $batch requests of
+   *  rotations, not those of reads); a string is a regular expression's source. */
+  bodyMatches?: RegExp | string;
   /** Top-level requests, inner $batch requests, or both (default). */
   scope?: "any" | "request" | "batchItem";
   kind: FaultKind;
   /** 429/503: the Retry-After value in seconds, fractional allowed (default 1). */
   retryAfterSeconds?: number;
-  /** How Retry-After is written: delta seconds (default), an HTTP-date, or no header at all. */
-  retryAfterFormat?: "seconds" | "http-date" | "none";
+  /** How the wait is written: Retry-After in delta seconds (default) or as an HTTP-date,
+   *  `retry-after-ms` or `x-ms-retry-after-ms` (milliseconds, as other Azure services send), or
+   *  no header at all. */
+  retryAfterFormat?: "seconds" | "http-date" | "ms" | "x-ms" | "none";
   /**
    * 500/503/504: handle the request first (a POST takes effect), then answer with the error.
    * latency: handle it first, then wait `ms` before answering (Graph acted; the answer is slow).
@@ -32,14 +37,18 @@ export interface FaultRuleInput {
   ms?: number;
 }
 
-export interface FaultRule extends Omit<FaultRuleInput, "path"> {
+export interface FaultRule extends Omit<FaultRuleInput, "path" | "bodyMatches"> {
   id: string;
   path: RegExp;
+  bodyMatches?: RegExp;
   hits: number;
 }
 
-/** The JSON form of a rule (control API): path as a regex source. */
-export type FaultRuleJson = Omit<FaultRule, "path"> & { path: string };
+/** The JSON form of a rule (control API): path (and bodyMatches) as regex sources. */
+export type FaultRuleJson = Omit<FaultRule, "path" | "bodyMatches"> & {
+  path: string;
+  bodyMatches?: string;
+};
 
 export class Faults {
   private rules: FaultRule[] = [];
@@ -49,7 +58,16 @@ export class Faults {
 
   add(input: FaultRuleInput): FaultRule {
     const path = typeof input.path === "string" ? new RegExp(input.path) : input.path;
-    const rule: FaultRule = { ...input, id: `fault-${this.nextId++}`, path, hits: 0 };
+    const { bodyMatches, ...rest } = input;
+    const rule: FaultRule = {
+      ...rest,
+      id: `fault-${this.nextId++}`,
+      path,
+      hits: 0,
+      ...(bodyMatches !== undefined
+        ? { bodyMatches: typeof bodyMatches === "string" ? new RegExp(bodyMatches) : bodyMatches }
+        : {}),
+    };
     this.rules.push(rule);
     return rule;
   }
@@ -65,17 +83,22 @@ export class Faults {
   }
 
   list(): FaultRuleJson[] {
-    return this.rules.map((r) => ({ ...r, path: r.path.source }));
+    return this.rules.map(({ bodyMatches, ...r }) => ({
+      ...r,
+      path: r.path.source,
+      ...(bodyMatches ? { bodyMatches: bodyMatches.source } : {}),
+    }));
   }
 
   /** The first live rule that matches and fires; it is counted (and retired when spent). */
-  match(method: string, path: string, inBatch: boolean): FaultRule | undefined {
+  match(method: string, path: string, inBatch: boolean, body?: Buffer): FaultRule | undefined {
     for (const rule of this.rules) {
       if (rule.count !== undefined && rule.hits >= rule.count) continue;
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       const scope = rule.scope ?? "any";
       if ((scope === "request" && inBatch) || (scope === "batchItem" && !inBatch)) continue;
       if (!rule.path.test(path)) continue;
+      if (rule.bodyMatches && !rule.bodyMatches.test(body?.toString("utf8") ?? "")) continue;
       if (rule.probability !== undefined && !this.random.chance(rule.probability)) continue;
       rule.hits++;
       return rule;
@@ -91,6 +114,8 @@ export function retryAfterHeader(
   now = Date.now(),
 ): Record<string, string> {
   if (format === "none") return {};
+  if (format === "ms") return { "retry-after-ms": String(Math.round(seconds * 1000)) };
+  if (format === "x-ms") return { "x-ms-retry-after-ms": String(Math.round(seconds * 1000)) };
   if (format === "http-date") {
     return { "retry-after": new Date(now + Math.ceil(seconds) * 1000).toUTCString() };
   }
@@ -118,7 +143,7 @@ export async function withFaults(
   inBatch: boolean,
   handle: () => Promise<SimResponse>,
 ): Promise<FaultOutcome> {
-  const fault = faults.match(req.method, path, inBatch);
+  const fault = faults.match(req.method, path, inBatch, req.body);
   if (!fault) return { response: await handle() };
   switch (fault.kind) {
     case "latency": {

@@ -234,8 +234,12 @@ export async function startSimulatedTenant(
       pendingRotations: () => store.pendingIds(),
       checkIn: (ids) => store.checkIn(ids),
       addFault: (rule) => {
-        const added = faults.add(rule);
-        return { ...added, path: added.path.source };
+        const { bodyMatches, ...added } = faults.add(rule);
+        return {
+          ...added,
+          path: added.path.source,
+          ...(bodyMatches ? { bodyMatches: bodyMatches.source } : {}),
+        };
       },
       removeFault: (id) => faults.remove(id),
       clearFaults: () => faults.clear(),

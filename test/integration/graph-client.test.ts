@@ -318,7 +318,10 @@ describe("integration: Graph client against the simulated tenant", function () {
       assert.ok(!(err instanceof OutcomeUnknownError));
       assert.equal(err.status, 429);
       assert.equal(err.code, "TooManyRequests");
-      assert.match(err.message, /throttled by Graph and the retry budget is exhausted/);
+      assert.match(
+        err.message,
+        /Graph asked to wait 0\.8 s \(Retry-After\), more than the 0\.\d s left of the retry budget \(bitlocker:retryBudgetSeconds = 2 s\)/,
+      );
       assert.match(err.message, /postShareOfLimit/);
       return true;
     });

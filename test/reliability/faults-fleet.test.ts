@@ -114,7 +114,7 @@ const CASES: FleetCase[] = [
     minMs: 500,
   },
   {
-    name: "endless 429 on inner requests (10 sends per device)",
+    name: "endless 429 on inner requests (maxRetries + 1 sends per device)",
     injected: "429 on every inner rotation request, `Retry-After: 0.05`",
     faults: () => [inner({ kind: "429", retryAfterSeconds: 0.05 })],
     first: "fails",

@@ -6,6 +6,14 @@ import { USER_AGENT, call, errorOf, getToken, rotatePath, startTenant } from "./
 
 const ROTATE = /\/rotateBitLockerKeys$/;
 
+const rotationItem = (id: string, device: string) => ({
+  id,
+  method: "POST",
+  url: `/deviceManagement/managedDevices/${device}/rotateBitLockerKeys`,
+  headers: { "Content-Type": "application/json" },
+  body: {},
+});
+
 describe("simulator: faults", () => {
   let tenant: SimulatedTenant;
   let token: string;
@@ -59,6 +67,60 @@ describe("simulator: faults", () => {
     const bare = await call(tenant, token, rotatePath(device()), { method: "POST" });
     assert.equal(bare.status, 429);
     assert.equal(bare.headers.get("retry-after"), null);
+  });
+
+  it("429 with the wait in retry-after-ms or x-ms-retry-after-ms, top-level and inside $batch", async () => {
+    for (const [format, name, inner] of [
+      ["ms", "retry-after-ms", "Retry-After-Ms"],
+      ["x-ms", "x-ms-retry-after-ms", "X-Ms-Retry-After-Ms"],
+    ] as const) {
+      tenant.addFault({
+        path: ROTATE,
+        count: 2,
+        kind: "429",
+        retryAfterSeconds: 3600,
+        retryAfterFormat: format,
+      });
+      const top = await call(tenant, token, rotatePath(device()), { method: "POST" });
+      assert.equal(top.status, 429);
+      assert.equal(top.headers.get(name), "3600000");
+      assert.equal(top.headers.get("retry-after"), null);
+      const c = await call(tenant, token, "/beta/$batch", {
+        method: "POST",
+        body: { requests: [rotationItem("0", device())] },
+      });
+      const [r] = (c.body as { responses: { status: number; headers: Record<string, string> }[] })
+        .responses;
+      assert.equal(r!.status, 429);
+      assert.equal(r!.headers[inner], "3600000", format);
+    }
+  });
+
+  it("bodyMatches picks a $batch by what it carries (rotations, not reads)", async () => {
+    tenant.addFault({
+      method: "POST",
+      path: /\/\$batch$/,
+      scope: "request",
+      bodyMatches: "rotateBitLockerKeys",
+      kind: "429",
+      retryAfterSeconds: 3600,
+    });
+    const reads = await call(tenant, token, "/beta/$batch", {
+      method: "POST",
+      body: {
+        requests: [{ id: "0", method: "GET", url: `/deviceManagement/managedDevices/${device()}` }],
+      },
+    });
+    assert.equal(reads.status, 200);
+    const d = device();
+    const rotations = await call(tenant, token, "/beta/$batch", {
+      method: "POST",
+      body: { requests: [rotationItem("0", d)] },
+    });
+    assert.equal(rotations.status, 429);
+    assert.equal(rotations.headers.get("retry-after"), "3600");
+    assert.ok(!tenant.deviceInfo(d)?.pending, "a refused batch rotates nothing");
+    assert.equal(tenant.faults()[0]!.bodyMatches, "rotateBitLockerKeys");
   });
 
   it("503, 504 and 500, each rejected before processing unless afterProcessing", async () => {

@@ -144,4 +144,15 @@ describe("fleet: window pacer", () => {
     assert.ok(pacer.budget() > lowered);
     assert.equal(pacer.budget(), 200);
   });
+
+  it("says how much longer a 429's pause holds (so callers can hold it to their budget)", () => {
+    const pacer = new WindowPacer(o);
+    assert.equal(pacer.pausedFor(0), 0);
+    pacer.throttled(3_600_000, 1000);
+    assert.equal(pacer.pausedFor(1000), 3_600_000);
+    assert.equal(pacer.pausedFor(601_000), 3_000_000);
+    pacer.throttled(10, 2000); // a shorter pause never shortens a longer one
+    assert.equal(pacer.pausedFor(2000), 3_599_000);
+    assert.equal(pacer.pausedFor(3_601_000), 0);
+  });
 });

@@ -189,10 +189,35 @@ describe("graph client over MockAgent", () => {
       assert.ok(!(err instanceof OutcomeUnknownError));
       assert.equal(err.status, 429);
       assert.equal(err.retryAfterSeconds, 5);
-      assert.match(err.message, /retry budget is exhausted/);
+      assert.match(err.message, new RegExp(`^device ${ID}: Graph 429 .*\\(request-id rid-1\\)`));
+      assert.match(
+        err.message,
+        /Graph asked to wait 5 s \(Retry-After\), more than the 1 s left of the retry budget \(bitlocker:retryBudgetSeconds = 1 s\)/,
+      );
+      assert.match(err.message, /Run `pulumi up` again after that time/);
       return true;
     });
     assert.equal(seen.length, 1);
+  });
+
+  it("reads retry-after-ms and x-ms-retry-after-ms on a top-level answer", async () => {
+    for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+      const { client, seen, answer } = setup({ retry: { budgetMs: 10_000 } });
+      answer(
+        "POST",
+        ROTATE,
+        429,
+        { error: { code: "TooManyRequests", message: "slow" } },
+        {
+          [name]: "3600000",
+        },
+      );
+      await assert.rejects(client.rotateBitLockerKeys(ID, "managedDevices"), (err: GraphError) => {
+        assert.match(err.message, /Graph asked to wait 3600 s \(Retry-After\)/, name);
+        return true;
+      });
+      assert.equal(seen.length, 1, `${name}: not sent again`);
+    }
   });
 
   it("a 401 renews the token once (from the renewal credential) and re-sends", async () => {

@@ -133,14 +133,31 @@ describe("graph: parseGraphError", () => {
     assert.match(err.hint, /bitlocker:tenantId/);
   });
 
-  it("429: reads a fractional Retry-After and says the budget is exhausted", () => {
+  it("429: reads a fractional Retry-After and says the retries ran out", () => {
     const body = JSON.stringify({
       error: { code: "TooManyRequests", message: "Too many requests" },
     });
     const err = parseGraphError(429, { "retry-after": "2.128" }, body, { deviceId: DEVICE });
     assert.equal(err.retryAfterSeconds, 2.128);
-    assert.match(err.hint, /retry budget is exhausted \(Graph asked to wait 2\.128 s\)/);
+    assert.match(
+      err.hint,
+      /throttled by Graph, still after the retries allowed \(bitlocker:maxRetries\) \(Graph asked to wait 2\.128 s\)/,
+    );
     assert.match(err.hint, /postShareOfLimit/);
+  });
+
+  it("429 past the budget: the wait asked for, what was left, the key to raise", () => {
+    const body = JSON.stringify({ error: { code: "TooManyRequests", message: "slow down" } });
+    const err = parseGraphError(429, { "Retry-After": "3600" }, body, {
+      deviceId: DEVICE,
+      budget: { waitMs: 3_600_000, leftMs: 4_900, budgetMs: 5_000, askedByGraph: true },
+    });
+    assert.equal(err.retryAfterSeconds, 3600);
+    assert.match(
+      err.message,
+      /throttled: Graph asked to wait 3600 s \(Retry-After\), more than the 4\.9 s left of the retry budget \(bitlocker:retryBudgetSeconds = 5 s\)/,
+    );
+    assert.match(err.message, /Run `pulumi up` again after that time/);
   });
 
   it("429: reads Retry-After as an HTTP date", () => {

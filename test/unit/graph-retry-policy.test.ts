@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { parseRetryAfterMs } from "../../provider/graph/retry-after";
+import { parseRetryAfterMs, retryAfterMs } from "../../provider/graph/retry-after";
 import {
   backoffMs,
   decideRetry,
+  mayHaveActed,
+  waitExceedsBudget,
   type AttemptFailure,
   type RetryConfig,
   type RetryDecision,
@@ -32,10 +34,11 @@ function decide(
   });
 }
 
-const status = (s: number, retryAfterMs?: number): AttemptFailure =>
-  retryAfterMs === undefined
+/** An answer, with `Retry-After` in seconds when a wait (ms) is given. */
+const status = (s: number, waitMs?: number): AttemptFailure =>
+  waitMs === undefined
     ? { kind: "status", status: s }
-    : { kind: "status", status: s, retryAfterMs };
+    : { kind: "status", status: s, headers: { "retry-after": String(waitMs / 1000) } };
 const transport = (
   code: string,
   requestWritten: boolean,
@@ -127,14 +130,52 @@ describe("graph: retry limits and delays", () => {
       reason: "retries-exhausted",
     });
   });
-  it("gives up at once when the wait would overrun the budget", () => {
+  it("gives up at once when the wait would overrun the budget, saying by how much", () => {
     assert.deepEqual(decide(false, status(429, 30_000), { elapsedMs: 40_000 }), {
       retry: false,
       reason: "budget-exhausted",
+      budget: { waitMs: 30_000, leftMs: 20_000, budgetMs: 60_000, askedByGraph: true },
     });
     assert.deepEqual(decide(false, status(429, 20_000), { elapsedMs: 40_000 }), {
       retry: true,
       delayMs: 20_000,
+    });
+  });
+  it("budget edges: a wait ending exactly at the budget is made; 1 ms more is not", () => {
+    assert.deepEqual(decide(true, status(429, 10_000), { elapsedMs: 50_000 }), {
+      retry: true,
+      delayMs: 10_000,
+    });
+    const over = decide(true, status(429, 10_001), { elapsedMs: 50_000 });
+    assert.equal(over.retry ? "retry" : over.reason, "budget-exhausted");
+    // Already past the budget (a slow last attempt): nothing left, even for a 0 s wait…
+    const late = decide(true, status(503, 1), { elapsedMs: 60_001 });
+    assert.ok(!late.retry && late.reason === "budget-exhausted" && late.budget.leftMs === 0);
+    // …except a wait of nothing at the very edge.
+    assert.deepEqual(decide(true, status(429, 0), { elapsedMs: 60_000 }), {
+      retry: true,
+      delayMs: 0,
+    });
+  });
+  it("a Retry-After of an hour is refused at once, never waited for", () => {
+    const d = decide(false, status(429, 3_600_000));
+    assert.ok(!d.retry && d.reason === "budget-exhausted");
+    assert.equal(d.budget.waitMs, 3_600_000);
+    assert.equal(d.budget.leftMs, 60_000);
+  });
+  it("a backoff that would overrun the budget is refused too (not Graph's wait)", () => {
+    const d = decide(true, status(503), { retriesSoFar: 2, elapsedMs: 58_000 });
+    assert.ok(!d.retry && d.reason === "budget-exhausted");
+    assert.equal(d.budget.askedByGraph, false);
+    assert.equal(d.budget.waitMs, 3000);
+  });
+  it("a shared wait (throttle pause) is held to the same budget", () => {
+    assert.equal(waitExceedsBudget(10_000, 50_000, config), undefined);
+    assert.deepEqual(waitExceedsBudget(10_001, 50_000, config), {
+      waitMs: 10_001,
+      leftMs: 10_000,
+      budgetMs: 60_000,
+      askedByGraph: true,
     });
   });
   it("outcome-unknown wins over the limits (it is never retried)", () => {
@@ -156,6 +197,70 @@ describe("graph: retry limits and delays", () => {
       backoffMs(20, config, () => 0.999999),
       8000,
     );
+  });
+});
+
+describe("graph: the wait Graph asks for, from any header form", () => {
+  const now = Date.parse("2026-11-27T09:00:00Z");
+  const cases: [
+    string,
+    Record<string, string | string[] | undefined> | undefined,
+    number | undefined,
+  ][] = [
+    ["Retry-After seconds", { "retry-after": "3" }, 3000],
+    ["Retry-After fractional", { "retry-after": "2.128" }, 2128],
+    ["Retry-After HTTP date", { "retry-after": "Fri, 27 Nov 2026 09:00:07 GMT" }, 7000],
+    ["Retry-After date in the past", { "retry-after": "Fri, 27 Nov 2026 08:00:00 GMT" }, 0],
+    ["retry-after-ms", { "retry-after-ms": "1500" }, 1500],
+    ["x-ms-retry-after-ms", { "x-ms-retry-after-ms": "250" }, 250],
+    // core-rest-pipeline's order: the ms headers first.
+    ["retry-after-ms before Retry-After", { "retry-after": "9", "retry-after-ms": "100" }, 100],
+    ["retry-after-ms before x-ms-", { "x-ms-retry-after-ms": "7", "retry-after-ms": "100" }, 100],
+    ["x-ms- before Retry-After", { "retry-after": "9", "x-ms-retry-after-ms": "7" }, 7],
+    // $batch sub-responses keep Graph's spelling.
+    ["inner Retry-After, Graph's case", { "Retry-After": "3600" }, 3_600_000],
+    ["inner Retry-After-Ms", { "Retry-After-Ms": "42" }, 42],
+    ["unreadable ms header falls through", { "retry-after-ms": "soon", "retry-after": "1" }, 1000],
+    ["none", {}, undefined],
+    ["no headers", undefined, undefined],
+  ];
+  for (const [name, headers, expected] of cases) {
+    it(`${name} → ${expected}`, () => assert.equal(retryAfterMs(headers, now), expected));
+  }
+  it("decideRetry reads each form (top-level or inner answers alike)", () => {
+    for (const headers of [
+      { "retry-after": "2" },
+      { "Retry-After": "2" },
+      { "retry-after-ms": "2000" },
+      { "x-ms-retry-after-ms": "2000" },
+      { "retry-after": "Fri, 27 Nov 2026 09:00:02 GMT" },
+    ]) {
+      assert.deepEqual(
+        decideRetry({
+          idempotent: false,
+          failure: { kind: "status", status: 429, headers },
+          retriesSoFar: 0,
+          elapsedMs: 0,
+          config,
+          now,
+        }),
+        { retry: true, delayMs: 2000 },
+        JSON.stringify(headers),
+      );
+    }
+  });
+});
+
+describe("graph: the one outcome-unknown rule", () => {
+  it("only a request that is not idempotent, after Graph may have seen it", () => {
+    assert.equal(mayHaveActed(false, status(504)), true);
+    assert.equal(mayHaveActed(false, status(500)), true);
+    assert.equal(mayHaveActed(false, status(429)), false);
+    assert.equal(mayHaveActed(true, status(504)), false);
+    assert.equal(mayHaveActed(false, transport("ECONNRESET", true)), true);
+    assert.equal(mayHaveActed(false, transport("UND_ERR_SOCKET", false, true)), true);
+    assert.equal(mayHaveActed(false, transport("ECONNREFUSED", false)), false);
+    assert.equal(mayHaveActed(true, transport("ECONNRESET", true, true)), false);
   });
 });
 

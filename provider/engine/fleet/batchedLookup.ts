@@ -35,6 +35,7 @@ export async function lookupDevices(
         error: graphErrorFromBatchResponse(a.response, {
           operation: "getManagedDevice",
           deviceId: id,
+          ...(a.budget ? { budget: a.budget } : {}),
         }),
       });
   }

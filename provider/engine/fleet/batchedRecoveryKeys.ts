@@ -9,7 +9,7 @@ import { RECOVERY_KEY_FIELDS, type RecoveryKeyInfo } from "../../graph/types";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../../graph/user-agent";
 import { getInBatches } from "./batchedGets";
 
-export type KeyGraph = Pick<GraphClient, "batch" | "listRecoveryKeys">;
+export type KeyGraph = Pick<GraphClient, "batch" | "listRecoveryKeys" | "retryConfig">;
 
 /** Entra device id → its keys, or the error that kept us from listing them. */
 export async function listRecoveryKeysInBatches(
@@ -43,7 +43,11 @@ export async function listRecoveryKeysInBatches(
     if (a.response.status !== 200 || !Array.isArray(body?.value)) {
       out.set(
         id,
-        graphErrorFromBatchResponse(a.response, { operation: "listRecoveryKeys", deviceId: id }),
+        graphErrorFromBatchResponse(a.response, {
+          operation: "listRecoveryKeys",
+          deviceId: id,
+          ...(a.budget ? { budget: a.budget } : {}),
+        }),
       );
     } else if (typeof body["@odata.nextLink"] === "string") {
       paged.push(id);

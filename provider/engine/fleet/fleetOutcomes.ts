@@ -28,7 +28,7 @@ export interface OutcomeUpdate {
 }
 
 export async function readFleetOutcomes(
-  graph: Pick<GraphClient, "batch" | "listRecoveryKeys">,
+  graph: Pick<GraphClient, "batch" | "listRecoveryKeys" | "retryConfig">,
   records: ReadonlyMap<string, DeviceRecord>,
   checkEscrow: boolean,
   /** Intune's request limit, shared with whatever else the run sends. */

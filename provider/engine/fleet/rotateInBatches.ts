@@ -1,7 +1,9 @@
 // Sends rotation POSTs for many devices as $batch requests of up to 20, paced to Intune's
 // per-app POST limit. Each inner answer is handled on its own:
 //   204                 → requested
-//   429 / 503           → Intune did not act: wait (Retry-After) and send again
+//   429 / 503           → Intune did not act: wait (Retry-After) and send again, by the
+//                         client's rule and within its budget (graph/retry-policy.ts); a wait
+//                         past the budget (or a throttle pause that long) fails the device now
 //   500 / 502 / 504     → outcome unknown: look at the device before sending again
 //   404                 → skipped (the device is gone)
 //   400                 → error (Graph refuses this device)
@@ -12,7 +14,13 @@
 import type { DeviceCollection, ManagedDevice } from "../../graph/types";
 import { graphErrorFromBatchResponse, type GraphClient, type GraphError } from "../../graph";
 import { devicePath } from "../../graph/ids";
-import { parseRetryAfterMs } from "../../graph/retry-after";
+import { withDeadline } from "../../graph/deadline";
+import {
+  decideRetry,
+  spentMs,
+  waitExceedsBudget,
+  type BudgetRefusal,
+} from "../../graph/retry-policy";
 import { latestRotationResult, rotationStartedSince } from "../../plan/actionResult";
 import { graphTimeOf, wholeSeconds } from "../../plan/evidence";
 import { ROTATE_PERMISSION } from "../../plan/permissions";
@@ -20,6 +28,7 @@ import type { DeviceRecord } from "../../plan/fleet/record";
 import { rotationSent } from "../checkRead";
 import { isOutcomeUnknown } from "../errorKinds";
 import { isDevice, lookupDevices, type BatchGraph } from "./batchedLookup";
+import { notSentForPause } from "./batchedGets";
 import { JobFeed } from "./jobFeed";
 import type { WindowPacer } from "./windowPacer";
 
@@ -54,6 +63,8 @@ export interface RotateOptions {
 interface Pending extends RotationJob {
   attempts: number;
   notBefore: number;
+  /** When the device's first request left: its retry budget runs from there. */
+  firstSentAt?: number;
   /** Set when an earlier send's outcome is unknown: check before sending again. */
   unknownSince?: string;
 }
@@ -66,7 +77,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * is stopped, so the reader stops reading devices that could not be rotated anyway.
  */
 export async function rotateInBatches(
-  graph: Pick<GraphClient, "batch">,
+  graph: Pick<GraphClient, "batch" | "retryConfig">,
   source: readonly RotationJob[] | JobFeed<RotationJob>,
   o: RotateOptions,
 ): Promise<void> {
@@ -91,6 +102,14 @@ export async function rotateInBatches(
     record: Omit<DeviceRecord, "token"> & { token?: string },
     error?: Error,
   ) => o.onRecord(job.id, { token: job.token, ...record }, error);
+  const policy = graph.retryConfig();
+  const spent = (job: Pending, at: number) => spentMs(job.firstSentAt ?? at, at, policy);
+  /** No more sends for this device in this run (throttled or failing past the retry budget). */
+  const giveUp = (job: Pending, err: GraphError) => {
+    if (job.unknownSince)
+      settle(job, { status: "unverified", at: job.unknownSince, detail: job.priorStart ?? "-" });
+    else settle(job, { status: "error", at: now(), token: "-", detail: err.code }, err);
+  };
   const retryLater = (job: Pending, delayMs: number, detail: string) => {
     if (job.attempts < o.maxAttempts) {
       job.notBefore = Date.now() + delayMs;
@@ -108,14 +127,18 @@ export async function rotateInBatches(
     // A single resource's read of one of these devices from before now must not stand in later.
     const voidReads = () => batch.forEach((j) => rotationSent(j.id));
     voidReads();
+    // The batch request's own retries end where the budget of its oldest device does.
+    const deadline = Math.min(...batch.map((j) => j.firstSentAt! + policy.budgetMs));
     try {
       // Inside the try: a request that cannot even be built still gives its pacer places back.
-      answers = await graph.batch(
-        batch.map((j, i) => ({
-          id: String(i),
-          method: "POST" as const,
-          url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
-        })),
+      answers = await withDeadline(deadline, () =>
+        graph.batch(
+          batch.map((j, i) => ({
+            id: String(i),
+            method: "POST" as const,
+            url: `${devicePath(j.collection, j.id)}/rotateBitLockerKeys`,
+          })),
+        ),
       );
     } catch (e) {
       o.pacer.answeredAt(batch.length, Date.now());
@@ -135,9 +158,12 @@ export async function rotateInBatches(
       }
       const err = e as GraphError;
       if (err.status === 401 || err.status === 403) stop(err);
+      // A whole-batch 429 or 503 here outlived the client's retries (same rule, same budget):
+      // Graph's wait holds every send, and these devices are done for this run.
+      if (err.status === 429 && err.retryAfterSeconds !== undefined)
+        o.pacer.throttled(err.retryAfterSeconds * 1000, Date.now());
       for (const j of batch) {
-        if (err.status === 429 || err.status === 503)
-          retryLater(j, 1000, err.code ?? "TooManyRequests");
+        if (err.status === 429 || err.status === 503) giveUp(j, err);
         else
           settle(j, { status: "error", at: sentAt, token: "-", detail: err.code ?? "Error" }, err);
       }
@@ -154,10 +180,39 @@ export async function rotateInBatches(
         if (!graphTime) o.onLocalTime?.();
         settle(job, { status: "requested", at: graphTime ?? sentAt });
       } else if (a.status === 429 || a.status === 503) {
-        const wait =
-          parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** Math.min(job.attempts, 6);
-        if (a.status === 429) o.pacer.throttled(wait, Date.now());
-        retryLater(job, wait, a.status === 429 ? "TooManyRequests" : "ServiceUnavailable");
+        const at = Date.now();
+        const decision = decideRetry({
+          idempotent: false,
+          failure: {
+            kind: "status",
+            status: a.status,
+            ...(a.headers ? { headers: a.headers } : {}),
+          },
+          retriesSoFar: job.attempts - 1,
+          elapsedMs: spent(job, at),
+          config: policy,
+          now: at,
+        });
+        const budget =
+          !decision.retry && decision.reason === "budget-exhausted" ? decision.budget : undefined;
+        // A 429 pauses every send for as long as Graph asked, even a wait we will not make.
+        const pause = decision.retry ? decision.delayMs : budget?.waitMs;
+        if (a.status === 429 && pause !== undefined) o.pacer.throttled(pause, at);
+        if (decision.retry)
+          retryLater(
+            job,
+            decision.delayMs,
+            a.status === 429 ? "TooManyRequests" : "ServiceUnavailable",
+          );
+        else
+          giveUp(
+            job,
+            graphErrorFromBatchResponse(a, {
+              operation: "rotateBitLockerKeys",
+              deviceId: job.id,
+              ...(budget ? { budget } : {}),
+            }),
+          );
       } else if (a.status === 500 || a.status === 502 || a.status === 504) {
         job.unknownSince ??= sentAt;
         unknown.push(job);
@@ -201,6 +256,20 @@ export async function rotateInBatches(
     }
     if (queue.length === 0 && inFlight === 0 && feed.done) break;
     const t = Date.now();
+    // A 429's pause longer than what a device's budget has left is not waited out: the device
+    // fails now; a pause longer than a whole budget stops the run (every device would fail).
+    const pause = o.pacer.pausedFor(t);
+    if (pause > 0 && !stopped) {
+      const fresh = waitExceedsBudget(pause, 0, policy);
+      if (fresh) stopped = pauseError(fresh);
+      for (const job of [...queue]) {
+        const budget = waitExceedsBudget(pause, spent(job, t), policy);
+        if (!budget) continue;
+        queue.splice(queue.indexOf(job), 1);
+        giveUp(job, pauseError(budget, job.id));
+      }
+      if (stopped) continue;
+    }
     const ready = queue.filter((j) => j.notBefore <= t);
     if (ready.length === 0 || inFlight >= o.concurrency) {
       const soonest = queue.length > 0 ? Math.min(...queue.map((j) => j.notBefore)) : t + 1000;
@@ -220,6 +289,7 @@ export async function rotateInBatches(
     for (const j of batch) {
       queue.splice(queue.indexOf(j), 1);
       j.attempts++;
+      j.firstSentAt ??= t;
     }
     o.pacer.sent(batch.length); // given back in sendBatch, whatever happens there
     inFlight++;
@@ -267,6 +337,15 @@ async function recheck(
       settle(job, { status: "unverified", at: job.unknownSince!, detail: job.priorStart ?? "-" });
     }
   }
+}
+
+/** A device not sent (again) because Intune's throttle pause outlasts its retry budget. */
+function pauseError(budget: BudgetRefusal, deviceId?: string): GraphError {
+  return graphErrorFromBatchResponse(notSentForPause(), {
+    operation: "rotateBitLockerKeys",
+    ...(deviceId ? { deviceId } : {}),
+    budget,
+  });
 }
 
 /** The job for a device read before the run. */

@@ -89,6 +89,11 @@ export class WindowPacer {
     this.lastThrottleAt = now;
   }
 
+  /** How much longer a 429's pause holds every send (0 when none does). */
+  pausedFor(now: number): number {
+    return Math.max(0, this.pausedUntil - now);
+  }
+
   private countAfter(t: number): number {
     let i = this.answered.length;
     while (i > 0 && this.answered[i - 1]! > t) i--;

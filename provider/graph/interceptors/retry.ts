@@ -2,7 +2,6 @@
 // (retry-policy.ts), made per request from the context the attempts interceptor fills in.
 import { interceptors, type Dispatcher } from "undici";
 import { requestContextOf } from "../request-context";
-import { parseRetryAfterMs } from "../retry-after";
 import { decideRetry, type AttemptFailure } from "../retry-policy";
 
 interface UndiciFailure extends Error {
@@ -26,11 +25,7 @@ export function retryDecisions(): Dispatcher.DispatcherComposeInterceptor {
       // undici's RequestRetryError stands for an answer; anything else is a transport error.
       const failure: AttemptFailure =
         e.code === "UND_ERR_REQ_RETRY" && e.statusCode !== undefined
-          ? {
-              kind: "status",
-              status: e.statusCode,
-              ...optionalDelay(parseRetryAfterMs(e.headers?.["retry-after"])),
-            }
+          ? { kind: "status", status: e.statusCode, ...(e.headers ? { headers: e.headers } : {}) }
           : {
               kind: "transport",
               code: e.code,
@@ -43,6 +38,7 @@ export function retryDecisions(): Dispatcher.DispatcherComposeInterceptor {
         retriesSoFar: ctx.retries,
         elapsedMs: Date.now() - ctx.startedAt,
         config: ctx.retry,
+        now: Date.now(),
       });
       ctx.lastDecision = decision;
       if (!decision.retry) {
@@ -55,8 +51,4 @@ export function retryDecisions(): Dispatcher.DispatcherComposeInterceptor {
       return setTimeout(() => callback(null), decision.delayMs);
     },
   });
-}
-
-function optionalDelay(ms: number | undefined): { retryAfterMs?: number } {
-  return ms === undefined ? {} : { retryAfterMs: ms };
 }

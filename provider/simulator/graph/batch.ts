@@ -183,6 +183,9 @@ function toBatchResponse(id: string, r: SimResponse): Record<string, unknown> {
   // Graph's inner headers are few; keep the ones a client acts on, in Graph's spelling.
   if (r.headers["content-type"]) headers["Content-Type"] = r.headers["content-type"];
   if (r.headers["retry-after"]) headers["Retry-After"] = r.headers["retry-after"];
+  if (r.headers["retry-after-ms"]) headers["Retry-After-Ms"] = r.headers["retry-after-ms"];
+  if (r.headers["x-ms-retry-after-ms"])
+    headers["X-Ms-Retry-After-Ms"] = r.headers["x-ms-retry-after-ms"];
   const out: Record<string, unknown> = { id, status: r.status, headers };
   if (r.body !== undefined) out.body = r.body;
   return out;
