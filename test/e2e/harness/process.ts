@@ -154,6 +154,45 @@ export class RunningCommand {
   }
 }
 
+/**
+ * Signals the command's process group, as a CI runner does when it kills or cancels a job
+ * (`kill -s SIG -- -PGID`): the CLI and what shares its group, but not the plugins, which the
+ * CLI starts in process groups of their own.
+ */
+export function signalGroup(running: RunningCommand, signal: NodeJS.Signals): void {
+  const pid = running.child.pid;
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone
+  }
+}
+
+/** The processes of Pulumi's Node dynamic-provider host below `pid` (its plugin wrapper excluded). */
+export function providerHosts(pid: number): number[] {
+  return descendants(pid).filter((p) => /cmd[\\/]dynamic-provider/.test(cmdline(p)));
+}
+
+/** A process's command line, "" when it is gone. */
+export function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
+}
+
+/** True while `pid` runs (an exited child not yet reaped, a zombie, counts as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** PIDs of all descendants of `pid`, read from /proc (Linux). Children before grandchildren. */
 export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
