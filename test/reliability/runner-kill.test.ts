@@ -18,7 +18,6 @@ import {
   PulumiProject,
   isRunning,
   providerHosts,
-  signalGroup,
   type CommandResult,
   type RunningCommand,
 } from "../e2e/harness";
@@ -122,7 +121,7 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
   }> {
     await until("the kill point", () => killWhen() || running.child.exitCode !== null);
     const hosts = providerHosts(running.child.pid!);
-    signalGroup(running, "SIGKILL");
+    running.signalGroup("SIGKILL");
     const killAt = Date.now();
     const killed = await running.done;
     let hostGoneMs: number | undefined;
@@ -186,7 +185,7 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
           .entries({ method: "POST", since: new Date(killAt + 1000) })
           .filter((e) => /rotateBitLockerKeys$/.test(e.path));
         const where = `kill point ${i + 1} (after ${k} requests; ${atKill} at the kill)`;
-        if (killed.code === 0) orphanProblems.push(`${where}: \`pulumi up\` ended by itself`);
+        if (!killed.killed) orphanProblems.push(`${where}: \`pulumi up\` ended by itself`);
         if (hosts.length === 0) orphanProblems.push(`${where}: no provider host found to watch`);
         if (hostGoneMs === undefined || hostGoneMs > 1500)
           orphanProblems.push(
@@ -238,5 +237,207 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
     }
     assert.deepEqual(orphanProblems, [], "no rotation after the kill; the provider host exits");
     assert.deepEqual(onceProblems, [], "each device rotated exactly once per token, all recorded");
+  });
+
+  /**
+   * What GitHub Actions and Azure Pipelines do on "cancel": SIGINT to the job's process group,
+   * SIGTERM 7.5 s later, SIGKILL 2.5 s after that, each only while the job still runs.
+   */
+  async function ciCancel(running: RunningCommand): Promise<{
+    result: CommandResult;
+    sent: { signal: NodeJS.Signals; at: number }[];
+    exitedAt: number;
+  }> {
+    const sent: { signal: NodeJS.Signals; at: number }[] = [];
+    const exited = running.done.then(() => Date.now());
+    for (const [signal, waitMs] of [
+      ["SIGINT", 7500],
+      ["SIGTERM", 2500],
+      ["SIGKILL", 0],
+    ] as const) {
+      if (running.child.exitCode !== null || running.child.signalCode !== null) break;
+      running.signalGroup(signal);
+      sent.push({ signal, at: Date.now() });
+      if (waitMs > 0) await Promise.race([exited, sleep(waitMs)]);
+    }
+    return { result: await running.done, sent, exitedAt: await exited };
+  }
+
+  /** A fleet project whose runs take ~24 s: 240 devices at 10 rotations a second. */
+  async function slowFleet(name: string, n: number) {
+    const ids = Array.from({ length: n }, () => windowsDevice(tenant).id);
+    tenant.setThrottle(scaleLimits(0.1));
+    const p = await PulumiProject.create({
+      name,
+      program: FLEET_PROGRAM,
+      env: {
+        ...tenantEnv(tenant),
+        BITLOCKER_THROTTLE_WINDOW_SECONDS: "2",
+        BITLOCKER_POST_SHARE_OF_LIMIT: "0.1",
+        ...runner(`${name}-setup`),
+      },
+    });
+    const fleet = (token: string) =>
+      p.configSet(
+        "e2e:fleet",
+        JSON.stringify({ managedDeviceIds: ids, rotationToken: token, rotateOnCreate: false }),
+      );
+    await fleet("A");
+    await p.up();
+    return { p, ids, fleet };
+  }
+
+  /** Per-device outcome of the runs since `start`, and the records state holds for `token`. */
+  async function tally(p: PulumiProject, ids: string[], token: string, start: Date) {
+    const acted = ledger.accepted(start);
+    const { repeated, max } = repeats(acted);
+    const devices = outs(fleetOf(await p.exportStack())).devices as Record<string, string>;
+    const lost = ids.filter(
+      (id) => parseRecord(devices[id] ?? "")?.token !== tokenHash(token),
+    ).length;
+    const missing = ids.filter((id) => !acted.has(id)).length;
+    return { repeated, max, lost, missing };
+  }
+
+  const rotationPosts = (since: number) =>
+    tenant.log
+      .entries({ method: "POST", since: new Date(since) })
+      .filter((e) => /rotateBitLockerKeys$/.test(e.path)).length;
+
+  it("cancel as CI sends it (SIGINT, SIGTERM 7.5 s later, SIGKILL) to `pulumi up`'s process group mid-fleet; re-run on a fresh runner", async function () {
+    const N = 240;
+    const seed = Number(process.env.KILL_SEED ?? Date.now() % 100_000);
+    const rnd = random(seed + 1);
+    const points = Array.from({ length: 3 }, () => 10 + Math.floor(rnd() * 100));
+    console.log(
+      `      cancel points (KILL_SEED=${seed}): after ${points.join(", ")} rotation requests`,
+    );
+    const { p, ids, fleet } = await slowFleet("runner-cancel", N);
+    const orphanProblems: string[] = [];
+    const onceProblems: string[] = [];
+    try {
+      for (const [i, k] of points.entries()) {
+        const token = `C${i + 1}`;
+        await fleet(token);
+        const start = await mark();
+        const running = p.start(UP(p), { env: runner(`cancelled-${i}`) });
+        await until(
+          "the cancel point",
+          () => ledger.attempts(start) >= k || running.child.exitCode !== null,
+        );
+        const hosts = providerHosts(running.child.pid!);
+        const atSignal = ledger.attempts(start);
+        const { result, sent, exitedAt } = await ciCancel(running);
+        let hostGoneAt: number | undefined;
+        try {
+          await until("the provider host to exit", () => !hosts.some(isRunning), 15_000);
+          hostGoneAt = Date.now();
+        } catch {
+          for (const h of hosts) if (isRunning(h)) process.kill(h, "SIGKILL");
+        }
+        await sleep(Math.max(0, exitedAt + 2000 - Date.now()));
+        const t0 = sent[0]!.at;
+        const after = Object.fromEntries(sent.map((s) => [s.signal, rotationPosts(s.at)]));
+        const lateAfterExit = rotationPosts(exitedAt + 1000);
+        const said = [
+          /\^C received; cancelling/.test(text(result)) ? '"^C received; cancelling"' : "",
+          /SIGTERM received; terminating/.test(text(result))
+            ? '"SIGTERM received; terminating"'
+            : "",
+        ].filter(Boolean);
+        const exportAfter = await p.exportStack().catch(() => undefined);
+        const stateAfter = exportAfter
+          ? (() => {
+              const devices = outs(fleetOf(exportAfter)).devices as Record<string, string>;
+              return ids.filter((id) => parseRecord(devices[id] ?? "")?.token === tokenHash(token))
+                .length;
+            })()
+          : -1;
+        const fresh = runner(`after-cancel-${i}`);
+        const cancel = await p.pulumi(
+          ["cancel", "--stack", p.stack, "--yes", "--non-interactive"],
+          { env: fresh },
+        );
+        const up = await p.pulumi(UP(p), { env: fresh });
+        if (verbose) console.log(text(result), text(up));
+        const t = await tally(p, ids, token, start);
+        const where = `cancel point ${i + 1} (after ${k} requests; ${atSignal} at SIGINT)`;
+        const timeline = `${sent.map((s) => `${s.signal} at +${s.at - t0} ms`).join(", ")}; CLI exited at +${exitedAt - t0} ms (code ${result.code}, signal ${result.signal}); provider host exited at ${hostGoneAt === undefined ? "(not within 15 s)" : `+${hostGoneAt - t0} ms`}`;
+        const notes = `${atSignal} requests at SIGINT; requests after SIGINT ${after.SIGINT ?? 0}, after SIGTERM ${after.SIGTERM ?? "-"}, after SIGKILL ${after.SIGKILL ?? "-"}, later than 1 s after the CLI exited ${lateAfterExit}; the CLI said ${said.join(", ") || "nothing about signals"}; state after: ${stateAfter} of ${N} records for ${token}; \`pulumi cancel\` exit ${cancel.code}; re-run exit ${up.code}: ${t.repeated} rotated twice (max ${t.max}), ${t.missing} never, ${t.lost} records not for ${token}`;
+        console.log(`      ${where}: ${timeline}; ${notes}`);
+        record({
+          suite: SUITE,
+          case: `CI cancel (SIGINT, SIGTERM +7.5 s, SIGKILL +10 s), fleet of ${N}, point ${i + 1}, re-run on a fresh runner`,
+          injected: `token → ${token}; fleet paced at 10 rotations/s; signals to the process group after ${k} rotation requests (seed ${seed})`,
+          happened: timeline,
+          state: `${stateAfter} of ${N} records for ${token}`,
+          converged: up.code === 0 && t.repeated === 0 && t.missing === 0 && t.lost === 0,
+          devices: N,
+          repeated: t.repeated,
+          attempts: ledger.attempts(start),
+          ms: exitedAt - t0,
+          notes,
+        });
+        if (hostGoneAt === undefined)
+          orphanProblems.push(`${where}: the provider host outlived the cancel by 15 s`);
+        if (lateAfterExit > 0)
+          orphanProblems.push(
+            `${where}: ${lateAfterExit} rotation requests more than 1 s after the CLI exited`,
+          );
+        if (up.code !== 0) onceProblems.push(`${where}: the re-run failed:\n${text(up)}`);
+        if (t.repeated > 0)
+          onceProblems.push(`${where}: ${t.repeated} device(s) rotated twice for ${token}`);
+        if (t.missing > 0)
+          onceProblems.push(`${where}: ${t.missing} device(s) never rotated for ${token}`);
+        if (t.lost > 0) onceProblems.push(`${where}: ${t.lost} record(s) not for ${token}`);
+      }
+    } finally {
+      await p.dispose();
+    }
+    assert.deepEqual(orphanProblems, [], "nothing sent after the CLI is gone");
+    assert.deepEqual(onceProblems, [], "each device rotated exactly once per token, all recorded");
+  });
+
+  it("`pulumi cancel` during `pulumi up`, then another `pulumi up` (file backend)", async function () {
+    const N = 240;
+    const { p, ids, fleet } = await slowFleet("runner-pulumi-cancel", N);
+    try {
+      const token = "P1";
+      await fleet(token);
+      const start = await mark();
+      const first = p.start(UP(p), { env: runner("first") });
+      await until(
+        "40 rotation requests",
+        () => ledger.attempts(start) >= 40 || first.child.exitCode !== null,
+      );
+      const atCancel = ledger.attempts(start);
+      const cancel = await p.pulumi(["cancel", "--stack", p.stack, "--yes", "--non-interactive"], {
+        env: runner("canceller"),
+      });
+      const firstAfterCancel =
+        first.child.exitCode === null ? "still running" : `exited ${first.child.exitCode}`;
+      const second = await p.pulumi(UP(p), { env: runner("second") });
+      const firstResult = await first.done;
+      const t = await tally(p, ids, token, start);
+      const notes = `\`pulumi cancel\` exit ${cancel.code} after ${atCancel} requests; the first \`up\` was ${firstAfterCancel} after it and ended with exit ${firstResult.code}; the second \`up\` exit ${second.code}; ${t.repeated} device(s) rotated twice (max ${t.max}), ${t.missing} never, ${t.lost} records not for ${token}`;
+      console.log(`      ${notes}`);
+      if (verbose) console.log(text(cancel), text(firstResult), text(second));
+      record({
+        suite: SUITE,
+        case: `\`pulumi cancel\` during \`pulumi up\`, then another \`pulumi up\` (file backend), fleet of ${N}`,
+        injected: `token → ${token}; fleet paced at 10 rotations/s; \`pulumi cancel --yes\` after 40 rotation requests, then \`pulumi up\` at once`,
+        happened: notes,
+        state: `${N - t.lost} of ${N} records for ${token}`,
+        converged: t.repeated === 0 && t.missing === 0 && t.lost === 0,
+        devices: N,
+        repeated: t.repeated,
+        attempts: ledger.attempts(start),
+        ms: firstResult.durationMs,
+        notes,
+      });
+      assert.equal(t.repeated, 0, notes);
+    } finally {
+      await p.dispose();
+    }
   });
 });

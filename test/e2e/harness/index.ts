@@ -13,7 +13,6 @@ export {
   descendants,
   isRunning,
   providerHosts,
-  signalGroup,
   type CommandResult,
   type OutputCondition,
 } from "./process";

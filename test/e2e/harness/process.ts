@@ -134,6 +134,22 @@ export class RunningCommand {
   }
 
   /**
+   * Signals the command's process group, as a CI runner does when it kills or cancels a job
+   * (`kill -s SIG -- -PGID`): the CLI and what shares its group, but not the plugins, which
+   * the CLI starts in process groups of their own.
+   */
+  signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.killedByUs = true;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone
+    }
+  }
+
+  /**
    * Kills the command. With `tree` (default) also every descendant, including plugins that
    * the CLI started in process groups of their own (the dynamic-provider host would otherwise
    * outlive a killed CLI): this is what a crashed CI runner looks like. With `tree: false`
@@ -151,21 +167,6 @@ export class RunningCommand {
         // already gone
       }
     }
-  }
-}
-
-/**
- * Signals the command's process group, as a CI runner does when it kills or cancels a job
- * (`kill -s SIG -- -PGID`): the CLI and what shares its group, but not the plugins, which the
- * CLI starts in process groups of their own.
- */
-export function signalGroup(running: RunningCommand, signal: NodeJS.Signals): void {
-  const pid = running.child.pid;
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is gone
   }
 }
 
