@@ -12,12 +12,16 @@ export interface RotationReceipt {
   requestId?: string;
   clientRequestId: string;
   sentAt: Date;
+  /** The accepting answer's `Date` header (Graph's clock); absent if Graph sent none. */
+  graphDate?: string;
 }
 
 export interface DeviceGraph {
   getManagedDevice(id: string): Promise<ManagedDevice>;
   rotateBitLockerKeys(id: string, collection: DeviceCollection): Promise<RotationReceipt>;
   listRecoveryKeys(azureADDeviceId: string): Promise<RecoveryKeyInfo[]>;
+  /** The access token's application roles; undefined when it cannot be read. */
+  accessTokenRoles(): Promise<string[] | undefined>;
   /** JSON batching, for fleets. */
   batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
 }

@@ -1,7 +1,9 @@
 // The engine side of BitLockerKeyRotationFleet. plan/fleet decides what each device needs;
 // this file reads the devices, sends the rotations in paced batches, and records the result.
 // A run that fails part-way still returns its records to Pulumi (RecordedFailure), so state
-// keeps exactly what was rotated and the next run finishes the rest without repeats.
+// keeps exactly what was rotated and the next run finishes the rest without repeats. A run
+// that never returns (killed, cancelled) leaves the old records: the next run, on any
+// machine, finds its rotations on the devices it reads anyway (plan/evidence.ts).
 import { randomUUID } from "node:crypto";
 import type { GraphError } from "../graph";
 import { chooseCollection } from "../plan/collection";
@@ -10,12 +12,13 @@ import {
   countStatuses,
   diffFleet,
   planFleet,
+  recordsOnGraphClock,
   stateAfterRun,
   type FleetPlan,
   type FleetState,
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
-import { classifyReadDevice, keepLostAnswer } from "../plan/fleet/classify";
+import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { engineContext } from "./context";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
@@ -25,7 +28,7 @@ import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { JobFeed } from "./fleet/jobFeed";
 import { intunePacers } from "./fleet/intunePacers";
 import type { WindowPacer } from "./fleet/windowPacer";
-import { RunJournal } from "./fleet/runJournal";
+import { forbiddenIsPerDevice } from "../plan/permissions";
 import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
@@ -103,11 +106,13 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   const toRead = [...plan.settle, ...plan.rotate];
   const lostAnswers = new Map(plan.settle.map((d) => [d, parseRecord(olds!.devices[d]!)!]));
   let readFailure: Error | undefined;
+  let localTimes = false;
   if (toRead.length > 0) {
     const { graph, settings } = engineContext();
     const progress = new FleetProgress(label, toRead.length);
-    const journal = RunJournal.for(label);
     const pacers = intunePacers(settings);
+    // Asked before the first send, so a 403 can be told apart at once (the token is reused).
+    const perDevice403 = forbiddenIsPerDevice(await graph.accessTokenRoles());
     const record = (deviceId: string, r: DeviceRecord, error?: Error) => {
       results.set(deviceId, keepLostAnswer(lostAnswers.get(deviceId), r));
       if (error) errors.set(deviceId, error);
@@ -122,7 +127,6 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
       olds,
       news,
       plan,
-      journal,
       pacer: pacers.reads,
       feed,
       lookahead: 2 * pacers.posts.budget(),
@@ -138,17 +142,15 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
       maxAttempts: MAX_SENDS_PER_DEVICE,
       concurrency: 4,
       lostAnswerGraceMs: lostAnswerGraceMs(settings.requestTimeoutSeconds),
-      onRecord: (deviceId, r, error) => {
-        record(deviceId, r, error);
-        if (r.status === "requested") journal.append([{ d: deviceId, t: r.token, at: r.at }]);
-      },
+      forbiddenIsPerDevice: perDevice403,
+      onLocalTime: () => (localTimes = true),
+      onRecord: record,
     });
     await reading;
-    journal.compact();
     progress.print();
     if (news.waitFor !== "requested") await waitForOutcomes(graph, news, results, pacers.reads);
   }
-  const state = stateAfterRun(olds, news, plan, results, at, formatRecord);
+  const state = stateAfterRun(olds, news, plan, results, at, formatRecord, localTimes);
   const failed = [...results].filter(([, r]) => r.status === "error" || r.status === "unverified");
   if (failed.length > 0 || readFailure) {
     throw new RecordedFailure(failureMessage(label, state, failed, errors, readFailure), id, {
@@ -163,7 +165,6 @@ interface ReadOptions {
   olds: FleetState | undefined;
   news: Inputs;
   plan: FleetPlan;
-  journal: RunJournal;
   pacer: WindowPacer;
   feed: JobFeed<RotationJob>;
   /** Jobs queued ahead of the rotations before the reader waits. */
@@ -173,7 +174,7 @@ interface ReadOptions {
 
 /**
  * Reads the devices to rotate a chunk at a time, records those that need no request (gone,
- * prerequisites unmet, at the key cap, rotated by an interrupted run, a lost answer that
+ * prerequisites unmet, at the key cap, rotated since their old record, a lost answer that
  * landed) and feeds the rest to the rotator.
  */
 async function readDevices(
@@ -181,10 +182,10 @@ async function readDevices(
   ids: readonly string[],
   o: ReadOptions,
 ): Promise<void> {
-  const journaled = o.journal.read();
   const settle = new Set(o.plan.settle);
   const keyAccess: KeyCapAccess = { denied: false };
-  let fromJournal = 0;
+  const graphClock = recordsOnGraphClock(o.olds);
+  let rotatedSince = 0;
   let nearCap: KeyCapFinding | undefined;
   let nearCapCount = 0;
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
@@ -206,18 +207,20 @@ async function readDevices(
         o.record(deviceId, { status: "error", at, token: "-", detail: code }, found.error);
         continue;
       }
-      const lost = settle.has(deviceId) ? parseRecord(o.olds!.devices[deviceId]!) : undefined;
+      const line = o.olds?.devices[deviceId];
+      const old = line === undefined ? undefined : parseRecord(line);
+      const lost = settle.has(deviceId) ? old : undefined;
       const decision = classifyReadDevice({
         device: isDevice(found) ? found : undefined,
         token: token(deviceId),
         at,
-        journaled: journaled.get(deviceId),
+        since: lost ? undefined : recordTime(old, graphClock),
         lostAnswer: lost,
       });
       // Keyed by the id we asked for, whatever the body spells: records and state use it.
       if (decision.send) eligible.push({ ...(found as ManagedDevice), id: deviceId });
       else {
-        if (decision.why === "journal") fromJournal++;
+        if (decision.why === "evidence") rotatedSince++;
         o.record(deviceId, decision.record);
       }
     }
@@ -240,9 +243,9 @@ async function readDevices(
     }
     o.feed.push(jobs);
   }
-  if (fromJournal > 0) {
+  if (rotatedSince > 0) {
     log(
-      `${fromJournal} device(s) were rotated by an interrupted run (journal, confirmed on the device); recorded, not sent again`,
+      `${rotatedSince} device(s) already show a rotation requested after their last record (a run whose state was not saved, or another admin); recorded, not sent again`,
     );
   }
   if (nearCap)

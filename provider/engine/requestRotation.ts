@@ -2,6 +2,7 @@
 // action results are read to see whether Intune acted, and only then is it sent again.
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
 import { latestRotationResult, rotationStartedSince } from "../plan/actionResult";
+import { wholeSeconds } from "../plan/evidence";
 import type { UnverifiedRequest } from "../plan/unverifiedRequest";
 import type { DeviceGraph, RotationReceipt } from "./deviceGraph";
 import { isOutcomeUnknown } from "./errorKinds";
@@ -11,9 +12,9 @@ export type RotationAttempt =
   | { kind: "unverified"; pending: UnverifiedRequest; cause: Error };
 
 /**
- * How long after a send whose answer was lost the device is read to decide on a resend: a
- * request that timed out (or met a gateway 504) may still be in Graph's hands and land later,
- * so an immediate read that shows nothing proves nothing.
+ * How long after a lost answer (the timeout or the error, not the send) the device is read to
+ * decide on a resend: a request that timed out (or met a gateway 504) may still be in Graph's
+ * hands and land later, so an immediate read that shows nothing proves nothing.
  */
 export function lostAnswerGraceMs(requestTimeoutSeconds: number): number {
   // Half the request timeout (15 s by default), at least 5 s, at most a minute.
@@ -43,24 +44,27 @@ export async function requestRotation(
   });
 
   for (let attempt = 1; ; attempt++) {
-    const attemptAt = Date.now();
     try {
       const receipt = await graph.rotateBitLockerKeys(device.id, collection);
       return { kind: "sent", receipt, verifiedAfterLostAnswer: false };
     } catch (e) {
       if (!isOutcomeUnknown(e)) throw e;
-      await sleep(attemptAt + graceMs - Date.now());
+      // The grace counts from the failure: after a timeout, the send is already long past.
+      await sleep(graceMs);
       let now: ManagedDevice;
       try {
         now = await graph.getManagedDevice(device.id);
       } catch {
         return unverified(e);
       }
-      if (rotationStartedSince(priorStart, now)) {
+      const landed = rotationStartedSince(priorStart, now) && latestRotationResult(now);
+      if (landed) {
+        // The rotation's own start (Graph's clock) stands for the lost answer's Date.
         const receipt: RotationReceipt = {
           clientRequestId: e.clientRequestId ?? "",
           ...(e.requestId ? { requestId: e.requestId } : {}),
           sentAt,
+          graphDate: wholeSeconds(landed.startDateTime),
         };
         return { kind: "sent", receipt, verifiedAfterLostAnswer: true };
       }

@@ -6,6 +6,7 @@ import { unmetPrerequisites } from "../plan/prerequisites";
 import {
   checkSingleDevice,
   diffSingleDevice,
+  lastRequestTime,
   rotatesOnUpdate,
   stateAfterCreate,
   stateAfterRead,
@@ -16,6 +17,8 @@ import {
 } from "../plan/singleDevice";
 import { unverifiedFor, wasCarriedOut } from "../plan/unverifiedRequest";
 import { isUnknown } from "../plan/inputs";
+import { latestRotationResult } from "../plan/actionResult";
+import { graphTimeOf, rotationAfter, wholeSeconds, type RecordTime } from "../plan/evidence";
 import { deviceGraph, engineContext } from "./context";
 import { checkKeyCap, guardEnabled } from "./keyCapGuard";
 import type { DeviceGraph } from "./deviceGraph";
@@ -110,15 +113,28 @@ export async function update(id: string, oldOutputs: Props, inputs: Props) {
   const device = await readDevice(graph, id);
   const collection = chooseCollection(device, news.endpoint);
   const pending = unverifiedFor(olds.unverifiedRequest, news.rotationToken);
-  if (pending && wasCarriedOut(pending, device)) {
+  const landed = pending && wasCarriedOut(pending, device) && latestRotationResult(device);
+  if (landed) {
     // The last run's request did reach Intune: record it instead of sending another.
     log(
       `${label(device)}: the request sent at ${pending.sentAt} was carried out; not sending again`,
     );
     const request = {
-      requestedAt: pending.sentAt,
+      requestedAt: wholeSeconds(landed.startDateTime),
       ...(pending.clientRequestId ? { clientRequestId: pending.clientRequestId } : {}),
     };
+    return {
+      outs: await withOutcome(graph, stateAfterUpdate(olds, news, device, collection, request)),
+    };
+  }
+  const after = pending ? undefined : rotationAfter(device, evidenceFloor(olds));
+  if (after) {
+    // Graph accepted a rotation since the one this state records: an update whose state was
+    // never saved (killed, cancelled), or someone else. Record it; sending would repeat it.
+    log(
+      `${label(device)}: already shows a rotation requested at ${after.startDateTime}, after this resource's last record; recorded, not sent again`,
+    );
+    const request = { requestedAt: wholeSeconds(after.startDateTime) };
     return {
       outs: await withOutcome(graph, stateAfterUpdate(olds, news, device, collection, request)),
     };
@@ -205,16 +221,29 @@ async function rotate(
     );
   }
   const { receipt } = attempt;
+  const graphTime = graphTimeOf(receipt.graphDate);
   log(
     `rotation requested for ${label(device)} via ${collection}` +
       (receipt.requestId ? ` (request-id ${receipt.requestId})` : "") +
       (attempt.verifiedAfterLostAnswer ? " — confirmed on the device after a lost answer" : ""),
   );
   return {
-    requestedAt: receipt.sentAt.toISOString(),
+    // Graph's clock, so the next update's evidence rule compares like with like.
+    requestedAt: graphTime ?? receipt.sentAt.toISOString(),
+    ...(graphTime ? {} : { localClock: true }),
     ...(receipt.requestId ? { requestId: receipt.requestId } : {}),
     clientRequestId: receipt.clientRequestId,
   };
+}
+
+/**
+ * The time after which a rotation on the device is not this resource's own: its last request,
+ * or the send of a lost request for an earlier token (this machine's clock: the wide margin).
+ */
+function evidenceFloor(olds: SingleDeviceState): RecordTime | undefined {
+  const lost = olds.unverifiedRequest;
+  if (lost) return { at: lost.sentAt, graphClock: false };
+  return lastRequestTime(olds);
 }
 
 async function withOutcome(

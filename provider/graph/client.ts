@@ -43,6 +43,7 @@ import type {
 } from "./types";
 import { RECOVERY_KEY_FIELDS } from "./types";
 import { PACKAGE_NAME, PACKAGE_VERSION, userAgent } from "./user-agent";
+import { rolesOfAccessToken } from "../plan/permissions";
 
 export interface GraphClientOptions {
   /** Endpoints, credential and tuning from resolveSettings. */
@@ -91,6 +92,8 @@ export interface RotationRequest {
   clientRequestId: string;
   /** When the accepted attempt was sent (local clock). */
   sentAt: Date;
+  /** The accepting answer's `Date` header: Graph's clock, after Intune took the request. */
+  graphDate?: string;
 }
 
 interface Call {
@@ -228,11 +231,22 @@ export class GraphClient {
       operation: "rotateBitLockerKeys",
       deviceId: id,
     });
+    const date = headerValue(answer.headers, "date");
     return {
       ...(answer.requestId ? { requestId: answer.requestId } : {}),
       clientRequestId: answer.clientRequestId,
       sentAt: answer.sentAt,
+      ...(date ? { graphDate: date } : {}),
     };
+  }
+
+  /**
+   * The application roles (`roles` claim) of the access token in use; undefined when the
+   * token cannot be read as a JWT. Tells a 403 of one device (Intune's scope tags) from an app
+   * that lacks the permission (see plan/permissions.ts).
+   */
+  async accessTokenRoles(): Promise<string[] | undefined> {
+    return rolesOfAccessToken(await this.token.get());
   }
 
   /**
@@ -260,7 +274,9 @@ export class GraphClient {
 
   /**
    * POST /beta/$batch (1–20 requests). Returns the inner answers in request order; inner
-   * failures (429 included) are the caller's to retry (see graphErrorFromBatchResponse).
+   * failures (429 included) are the caller's to retry (see graphErrorFromBatchResponse). An
+   * inner answer without a `date` header gets the outer answer's: Graph writes it once every
+   * inner request was handled, so it bounds, on Graph's clock, when each took effect.
    */
   async batch(requests: BatchRequest[]): Promise<BatchResponse[]> {
     validateBatch(requests);
@@ -296,6 +312,8 @@ export class GraphClient {
         hint: { summary: "Graph answered the batch only in part", action: "Re-running is safe" },
       });
     }
+    const date = headerValue(answer.headers, "date");
+    if (date) for (const r of responses) if (r.headers && !r.headers.date) r.headers.date = date;
     return responses;
   }
 

@@ -12,14 +12,18 @@ import {
 } from "./inputs";
 import type { OutcomeFacts } from "./status";
 import type { UnverifiedRequest } from "./unverifiedRequest";
+import type { RecordTime } from "./evidence";
 
 export interface SingleDeviceInputs extends RotationSettings {
   managedDeviceId: string;
   rotationToken: string;
 }
 
-/** Bumped only if the state's meaning changes; older records stay readable. */
-export const STATE_VERSION = 1;
+/**
+ * Bumped only if the state's meaning changes; older records stay readable. 2: `requestedAt` is
+ * on Graph's clock (plan/evidence.ts); 1: it may be the clock of the machine that sent it.
+ */
+export const STATE_VERSION = 2;
 
 export interface SingleDeviceState extends SingleDeviceInputs, OutcomeFacts {
   stateVersion: number;
@@ -99,9 +103,23 @@ export function rotatesOnUpdate(
 }
 
 export interface RotationRequestRecord {
+  /** Graph's clock, unless `localClock`. */
   requestedAt: string;
   requestId?: string;
   clientRequestId?: string;
+  /** requestedAt is this machine's time (Graph's answer had no Date header). */
+  localClock?: boolean;
+}
+
+/** The time the old state holds for the evidence rule: its last request, if any. */
+export function lastRequestTime(olds: Partial<SingleDeviceState>): RecordTime | undefined {
+  if (!olds.requestedAt) return undefined;
+  return { at: olds.requestedAt, graphClock: (olds.stateVersion ?? 1) >= STATE_VERSION };
+}
+
+function requestFields(request: RotationRequestRecord) {
+  const { localClock, ...fields } = request;
+  return { stateVersion: localClock ? 1 : STATE_VERSION, ...fields };
 }
 
 /** The state after a create: a rotation requested, or an adoption. */
@@ -123,11 +141,10 @@ export function stateAfterCreate(
   }
   return {
     ...base,
-    stateVersion: STATE_VERSION,
     rotationCount: 1,
     adopted: false,
     status: "requested",
-    ...request,
+    ...requestFields(request),
   };
 }
 
@@ -143,7 +160,8 @@ export function stateAfterUpdate(
   const merged: SingleDeviceState = {
     ...kept,
     ...news,
-    stateVersion: STATE_VERSION,
+    // Only a new request changes whose clock requestedAt is on.
+    stateVersion: olds.requestedAt ? (olds.stateVersion ?? 1) : STATE_VERSION,
     deviceName: device?.deviceName ?? olds.deviceName ?? "",
     azureADDeviceId: device?.azureADDeviceId ?? olds.azureADDeviceId ?? "",
     collection: collection ?? olds.collection ?? "managedDevices",
@@ -153,7 +171,12 @@ export function stateAfterUpdate(
   };
   if (!request) return { ...merged, ...outcomeOnly(olds) };
   delete merged.unverifiedRequest;
-  return { ...merged, rotationCount: merged.rotationCount + 1, status: "requested", ...request };
+  return {
+    ...merged,
+    rotationCount: merged.rotationCount + 1,
+    status: "requested",
+    ...requestFields(request),
+  };
 }
 
 function withSettings(

@@ -13,6 +13,8 @@ export interface DeviceStoreOptions {
   keyCap: number;
   /** errorCode reported when an escrow would exceed the cap. */
   keyCapErrorCode: number;
+  /** Graph's clock minus the machine's: added to the action-result times it writes. */
+  clockOffsetMs?: number;
 }
 
 interface Entry {
@@ -130,7 +132,7 @@ export class DeviceStore {
     const entry = this.byId.get(id);
     if (!entry) throw new Error(`no device ${id}`);
     entry.generation++;
-    const at = new Date(now).toISOString();
+    const at = new Date(now + (this.options.clockOffsetMs ?? 0)).toISOString();
     setRotateResult(entry.sim.device.deviceActionResults, rotateResult("pending", at, at, 0));
     this.pending.add(id);
     if (entry.sim.outcome.state === "offline") return;
@@ -194,8 +196,8 @@ export class DeviceStore {
     const { sim } = entry;
     const results = sim.device.deviceActionResults;
     const current = results.find((r) => r["@odata.type"] === ROTATE_ACTION_ODATA_TYPE);
-    const start = current?.startDateTime ?? new Date(at).toISOString();
-    const when = new Date(at).toISOString();
+    const when = new Date(at + (this.options.clockOffsetMs ?? 0)).toISOString();
+    const start = current?.startDateTime ?? when;
     this.pending.delete(sim.device.id);
     sim.device.lastSyncDateTime = when;
     const outcome = sim.outcome;

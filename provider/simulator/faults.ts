@@ -3,7 +3,8 @@
 import { graphError, tooManyRequests, type SimRequest, type SimResponse } from "./http/exchange";
 import type { SeededRandom } from "./random";
 
-export type FaultKind = "429" | "500" | "503" | "504" | "reset" | "drop" | "latency" | "hang";
+export type FaultKind =
+  "403" | "429" | "500" | "503" | "504" | "reset" | "drop" | "latency" | "hang";
 
 export interface FaultRuleInput {
   /** HTTP method to match (any when absent). */
@@ -22,7 +23,10 @@ export interface FaultRuleInput {
   retryAfterSeconds?: number;
   /** How Retry-After is written: delta seconds (default), an HTTP-date, or no header at all. */
   retryAfterFormat?: "seconds" | "http-date" | "none";
-  /** 500/503/504: handle the request first (a POST takes effect), then answer with the error. */
+  /**
+   * 500/503/504: handle the request first (a POST takes effect), then answer with the error.
+   * latency: handle it first, then wait `ms` before answering (Graph acted; the answer is slow).
+   */
   afterProcessing?: boolean;
   /** latency: added delay; hang: time until the socket is destroyed (default: until close). */
   ms?: number;
@@ -117,9 +121,12 @@ export async function withFaults(
   const fault = faults.match(req.method, path, inBatch);
   if (!fault) return { response: await handle() };
   switch (fault.kind) {
-    case "latency":
-      await sleep(fault.ms ?? 0);
-      return { response: await handle(), fault };
+    case "latency": {
+      if (!fault.afterProcessing) await sleep(fault.ms ?? 0);
+      const response = await handle();
+      if (fault.afterProcessing) await sleep(fault.ms ?? 0);
+      return { response, fault };
+    }
     case "reset":
       return { response: { status: 0, headers: {}, connection: "reset" }, fault };
     case "drop":
@@ -143,6 +150,14 @@ function faultStatusResponse(req: SimRequest, fault: FaultRule): SimResponse {
       ? retryAfterHeader(fault.retryAfterSeconds ?? 1, fault.retryAfterFormat)
       : {};
   switch (fault.kind) {
+    case "403":
+      // Intune's answer when role-based access control (scope tags) keeps a device out of reach.
+      return graphError(
+        req,
+        403,
+        "Forbidden",
+        "Application is not authorized to perform this operation on this device.",
+      );
     case "429":
       return tooManyRequests(req, retryAfter);
     case "503":

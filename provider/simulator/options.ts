@@ -35,6 +35,11 @@ export interface SimulatedTenantOptions {
   throttle?: boolean | Partial<ThrottleLimits>;
   /** Added to every Entra/Graph request before it is handled (default 0). */
   latencyMs?: number;
+  /**
+   * Graph's clock minus this machine's (default 0): the `Date` header of every answer and the
+   * times Graph writes (an action result's start and update) run this far ahead (or behind).
+   */
+  clockOffsetMs?: number;
   managedDevicesPageSize?: number;
   recoveryKeysPageSize?: number;
   coManagedUnderManagedDevices?: GraphSettings["coManagedUnderManagedDevices"];

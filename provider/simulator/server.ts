@@ -31,21 +31,39 @@ export class SimServer {
   private dispatch: Dispatch | undefined;
   private baseUrl = "";
   private readonly hangTimers = new Set<NodeJS.Timeout>();
+  private inFlight = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  /** Graph's clock minus this machine's, for the Date header (see clockOffsetMs). */
+  clockOffsetMs = 0;
 
   constructor(tls: TlsMaterial) {
     this.server = https.createServer(
       { key: tls.privateKeyPem, cert: tls.certificatePem },
       (req, res) => {
-        this.onRequest(req, res).catch((err: unknown) => {
-          if (!res.headersSent) {
-            res.writeHead(500, { "content-type": "text/plain" });
-            res.end(`simulator error: ${String(err)}`);
-          } else {
-            res.destroy();
-          }
-        });
+        this.inFlight++;
+        this.onRequest(req, res)
+          .catch((err: unknown) => {
+            if (!res.headersSent) {
+              res.writeHead(500, { "content-type": "text/plain" });
+              res.end(`simulator error: ${String(err)}`);
+            } else {
+              res.destroy();
+            }
+          })
+          .finally(() => {
+            if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+          });
       },
     );
+  }
+
+  /**
+   * Resolves once no request is being handled: a request the client gave up on (a timeout) may
+   * still take effect later, and a count taken before that would miss it.
+   */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Listens; returns the base URL (https://host:port). */
@@ -90,16 +108,26 @@ export class SimServer {
       clientRequestId: headers["client-request-id"] || randomUUID(),
     };
     if (!dispatch) {
-      write(res, sim, graphError(sim, 503, "ServiceUnavailable", "The simulator is starting."));
+      write(
+        res,
+        sim,
+        this.clockOffsetMs,
+        graphError(sim, 503, "ServiceUnavailable", "The simulator is starting."),
+      );
       return;
     }
     if (body === null) {
-      write(res, sim, graphError(sim, 413, "RequestEntityTooLarge", "Request body too large."));
+      write(
+        res,
+        sim,
+        this.clockOffsetMs,
+        graphError(sim, 413, "RequestEntityTooLarge", "Request body too large."),
+      );
       return;
     }
     const path = decodeURIComponent(sim.url.pathname);
     if (path.startsWith("/_sim/")) {
-      write(res, sim, await dispatch.control(sim));
+      write(res, sim, this.clockOffsetMs, await dispatch.control(sim));
       return;
     }
 
@@ -124,13 +152,18 @@ export class SimServer {
         break;
       }
       default:
-        write(res, sim, response);
+        write(res, sim, this.clockOffsetMs, response);
     }
     dispatch.log.add(logEntry(sim, response, started, fault?.id));
   }
 }
 
-function write(res: ServerResponse, req: SimRequest, response: SimResponse): void {
+function write(
+  res: ServerResponse,
+  req: SimRequest,
+  clockOffsetMs: number,
+  response: SimResponse,
+): void {
   const payload =
     response.body === undefined ? undefined : Buffer.from(JSON.stringify(response.body));
   const headers: Record<string, string | number> = {
@@ -139,6 +172,8 @@ function write(res: ServerResponse, req: SimRequest, response: SimResponse): voi
     "client-request-id": req.clientRequestId,
   };
   if (payload) headers["content-length"] = payload.length;
+  // Node writes Date from this machine's clock; a tenant with its own clock writes its own.
+  if (clockOffsetMs !== 0) headers.date = new Date(Date.now() + clockOffsetMs).toUTCString();
   res.writeHead(response.status, headers);
   res.end(payload);
 }

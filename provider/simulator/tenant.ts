@@ -83,6 +83,8 @@ export interface SimulatedTenant {
   /** New throttle limits (or null to stop throttling); counters restart. */
   setThrottle(limits: ThrottleLimits | null): void;
   resetThrottle(): void;
+  /** Resolves once no request is being handled (one the client gave up on included). */
+  idle(): Promise<void>;
 
   close(): Promise<void>;
 }
@@ -115,7 +117,9 @@ export async function startSimulatedTenant(
         options.checkInDelayMs === undefined ? DEFAULTS.checkInDelayMs : options.checkInDelayMs,
       keyCap: options.keyCap ?? DEFAULTS.keyCap,
       keyCapErrorCode: options.keyCapErrorCode ?? DEFAULT_KEY_CAP_ERROR_CODE,
+      clockOffsetMs: options.clockOffsetMs ?? 0,
     });
+    server.clockOffsetMs = options.clockOffsetMs ?? 0;
     const recoveryKeysPerDevice =
       options.fleet === false ? 1 : (options.fleet?.recoveryKeysPerDevice ?? 1);
     const fleetRandom = new SeededRandom(`${seed}:fleet`);
@@ -251,6 +255,7 @@ export async function startSimulatedTenant(
       },
       setThrottle: (limits) => throttle.setLimits(limits),
       resetThrottle: () => throttle.reset(),
+      idle: () => server.idle(),
       close: () => server.close(),
     };
 

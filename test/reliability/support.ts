@@ -210,9 +210,9 @@ export async function mark(): Promise<Date> {
 }
 
 /**
- * Points XDG_CACHE_HOME (where the fleet engine keeps its run journal) at a fresh directory
- * until the returned function is called, so runs neither read nor leave journals in the
- * user's cache. Call in `before`, and the result in `after`.
+ * Points XDG_CACHE_HOME at a fresh directory until the returned function is called, so runs
+ * neither read nor leave anything in the user's cache (the engine keeps nothing there; a re-run
+ * on "a fresh runner" gets an empty one). Call in `before`, and the result in `after`.
  */
 export function isolateCache(): () => void {
   const saved = process.env.XDG_CACHE_HOME;

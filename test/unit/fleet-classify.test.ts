@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { classifyReadDevice, keepLostAnswer } from "../../provider/plan/fleet/classify";
+import { classifyReadDevice, keepLostAnswer, recordTime } from "../../provider/plan/fleet/classify";
 import { rotationResult, windowsDevice } from "../support/devices";
 
 const AT = "2026-11-27T12:00:00Z";
@@ -36,43 +36,56 @@ describe("plan: what a fleet does with a device it has just read", () => {
     assert.match((!d.send && d.record.detail) || "", /os/i);
   });
 
-  describe("the journal of an interrupted run", () => {
-    const sentAt = "2026-11-27T11:00:00Z";
-    it("records, without resending, a rotation the device shows since the journal's time", () => {
-      const device = rotatedAt("2026-11-27T11:00:02Z");
+  describe("the evidence rule: a rotation since the old record", () => {
+    // The old record: our own rotation, accepted by an answer dated 11:00:00 (Graph's clock).
+    const since = { at: "2026-11-27T11:00:00Z", graphClock: true };
+    it("records, without sending, a rotation that started after the old record", () => {
       const d = classifyReadDevice({
-        device,
+        device: rotatedAt("2026-11-27T11:05:00.2500000Z"),
         token: TOKEN,
         at: AT,
-        journaled: { t: TOKEN, at: sentAt },
+        since,
       });
       assert.deepEqual(d, {
         send: false,
-        why: "journal",
-        record: { status: "requested", at: sentAt, token: TOKEN },
+        why: "evidence",
+        record: { status: "requested", at: "2026-11-27T11:05:00Z", token: TOKEN },
       });
     });
 
-    it("sends again when the device shows no rotation since then", () => {
-      const device = rotatedAt("2026-11-20T00:00:00Z");
+    it("does not take the old record's own rotation for evidence, and sends", () => {
+      // Graph started it before the Date of its answer, which is cut to the second.
       const d = classifyReadDevice({
-        device,
+        device: rotatedAt("2026-11-27T11:00:00.9990000Z"),
         token: TOKEN,
         at: AT,
-        journaled: { t: TOKEN, at: sentAt },
+        since,
       });
       assert.equal(d.send, true);
     });
 
-    it("ignores an entry for another token", () => {
-      const device = rotatedAt("2026-11-27T11:00:02Z");
-      const d = classifyReadDevice({
-        device,
-        token: TOKEN,
-        at: AT,
-        journaled: { t: "ffffffffffff", at: sentAt },
-      });
-      assert.equal(d.send, true);
+    it("sends when the device shows no rotation at all, or no old record is known", () => {
+      assert.equal(
+        classifyReadDevice({ device: windowsDevice(), token: TOKEN, at: AT, since }).send,
+        true,
+      );
+      const device = rotatedAt("2026-11-27T11:05:00Z");
+      assert.equal(classifyReadDevice({ device, token: TOKEN, at: AT }).send, true);
+    });
+  });
+
+  describe("the old record's time for the evidence rule", () => {
+    const requested = { status: "requested" as const, at: AT, token: TOKEN };
+    it("is on Graph's clock when the state's records are", () => {
+      assert.deepEqual(recordTime(requested, true), { at: AT, graphClock: true });
+      assert.deepEqual(recordTime(requested, false), { at: AT, graphClock: false });
+    });
+    it("an unverified record holds this machine's send time: never Graph's clock", () => {
+      const lost = { status: "unverified" as const, at: AT, token: TOKEN, detail: "-" };
+      assert.deepEqual(recordTime(lost, true), { at: AT, graphClock: false });
+    });
+    it("no record, no time (a device new to the fleet)", () => {
+      assert.equal(recordTime(undefined, true), undefined);
     });
   });
 
@@ -89,7 +102,8 @@ describe("plan: what a fleet does with a device it has just read", () => {
       assert.deepEqual(d, {
         send: false,
         why: "landed",
-        record: { status: "requested", at: lost.at, token: TOKEN },
+        // The rotation's own start (Graph's clock), not our send time.
+        record: { status: "requested", at: "2026-11-27T11:00:01Z", token: TOKEN },
       });
     });
 

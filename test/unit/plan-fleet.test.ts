@@ -3,6 +3,7 @@ import { checkFleet, type FleetInputs } from "../../provider/plan/fleet/inputs";
 import {
   diffFleet,
   planFleet,
+  recordsOnGraphClock,
   stateAfterRun,
   type FleetState,
 } from "../../provider/plan/fleet/plan";
@@ -178,5 +179,49 @@ describe("plan: fleet state after a run", () => {
     // The next run plans from the records' keys alone.
     assert.deepEqual(planFleet(s, news).unchanged, news.managedDeviceIds);
     assert.equal(diffFleet(s, news).changes, false);
+  });
+
+  describe("whose clock the record times are on (stateVersion)", () => {
+    const oneRotated = (news: FleetInputs) =>
+      new Map<string, DeviceRecord>([
+        [id(1), { status: "requested", at: AT, token: tokenHash(news.rotationToken) }],
+      ]);
+    it("a new fleet's records are on Graph's clock: version 2", () => {
+      assert.equal(settled(fleet()).stateVersion, 2);
+    });
+    it("stays 1 while a record written before the rule (version 1) is kept", () => {
+      const news = fleet();
+      const olds = { ...settled(fleet({ rotationToken: "old" })), stateVersion: 1 };
+      const plan = planFleet(olds, news);
+      const s = stateAfterRun(olds, news, plan, oneRotated(news), AT, formatRecord);
+      assert.equal(s.stateVersion, 1);
+      assert.equal(recordsOnGraphClock(s), false);
+    });
+    it("becomes 2 once a run rewrote every record of a version-1 state", () => {
+      const news = fleet({ managedDeviceIds: [id(1)] });
+      const olds = { ...settled(fleet({ rotationToken: "old" })), stateVersion: 1 };
+      const s = stateAfterRun(
+        olds,
+        news,
+        planFleet(olds, news),
+        oneRotated(news),
+        AT,
+        formatRecord,
+      );
+      assert.equal(s.stateVersion, 2);
+    });
+    it("drops to 1 when an accepting answer had no Date (a record on this machine's clock)", () => {
+      const news = fleet();
+      const s = stateAfterRun(
+        undefined,
+        news,
+        planFleet(undefined, news),
+        oneRotated(news),
+        AT,
+        formatRecord,
+        true,
+      );
+      assert.equal(s.stateVersion, 1);
+    });
   });
 });

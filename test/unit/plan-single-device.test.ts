@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   checkSingleDevice,
   diffSingleDevice,
+  lastRequestTime,
   rotatesOnUpdate,
   stateAfterCreate,
   stateAfterRead,
@@ -215,5 +216,36 @@ describe("plan: single device rotation decisions and records", () => {
       "2026-11-28T00:00:00Z",
     );
     assert.deepEqual([r.status, r.errorCode, r.rotationToken], ["failed", -2144272376, "A"]);
+  });
+  it("records whose clock requestedAt is on: Graph's (version 2) unless the answer had no Date", () => {
+    const s = created();
+    assert.equal(s.stateVersion, 2);
+    assert.deepEqual(lastRequestTime(s), { at: s.requestedAt, graphClock: true });
+    const local = stateAfterUpdate(
+      s,
+      inputs({ rotationToken: "B" }),
+      windowsDevice(),
+      "managedDevices",
+      {
+        requestedAt: "2026-11-28T00:00:00.000Z",
+        localClock: true,
+      },
+    );
+    assert.equal(local.stateVersion, 1);
+    assert.equal("localClock" in local, false);
+    assert.deepEqual(lastRequestTime(local), { at: local.requestedAt, graphClock: false });
+    // A settings-only update keeps the version of the request it keeps.
+    const old = { ...s, stateVersion: 1 };
+    assert.equal(
+      stateAfterUpdate(old, inputs({ reason: "x" }), undefined, undefined, undefined).stateVersion,
+      1,
+    );
+    const adopted = stateAfterCreate(
+      inputs({ rotateOnCreate: false }),
+      windowsDevice(),
+      "managedDevices",
+      undefined,
+    );
+    assert.equal(lastRequestTime(adopted), undefined);
   });
 });

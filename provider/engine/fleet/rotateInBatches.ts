@@ -5,13 +5,17 @@
 //   500 / 502 / 504     → outcome unknown: look at the device before sending again
 //   404                 → skipped (the device is gone)
 //   400                 → error (Graph refuses this device)
-//   401 / 403           → error, and stop: every other device would fail the same way
+//   403                 → error for this device when the app holds the permission (Intune's
+//                         scope tags keep this device out of its reach); otherwise as 401
+//   401                 → error, and stop: every other device would fail the same way
 // A whole batch whose answer was lost is treated as unknown for each of its devices.
 import type { DeviceCollection, ManagedDevice } from "../../graph/types";
 import { graphErrorFromBatchResponse, type GraphClient, type GraphError } from "../../graph";
 import { devicePath } from "../../graph/ids";
 import { parseRetryAfterMs } from "../../graph/retry-after";
 import { latestRotationResult, rotationStartedSince } from "../../plan/actionResult";
+import { graphTimeOf, wholeSeconds } from "../../plan/evidence";
+import { ROTATE_PERMISSION } from "../../plan/permissions";
 import type { DeviceRecord } from "../../plan/fleet/record";
 import { rotationSent } from "../checkRead";
 import { isOutcomeUnknown } from "../errorKinds";
@@ -37,8 +41,12 @@ export interface RotateOptions {
   maxAttempts: number;
   /** Batches in flight at once; pacing, not this, sets the rate. */
   concurrency: number;
-  /** Wait this long after a send whose answer was lost before reading the device (see lostAnswerGraceMs). */
+  /** Wait this long after an answer is lost (from the failure, not the send) before reading the device (see lostAnswerGraceMs). */
   lostAnswerGraceMs: number;
+  /** A 403 concerns its device only: the app holds the permission (see plan/permissions.ts). */
+  forbiddenIsPerDevice: boolean;
+  /** Called when an accepting answer had no Date header, so its record holds this machine's time. */
+  onLocalTime?: () => void;
   /** Each device once, when its outcome for this run is known; `error` explains an error record. */
   onRecord: (id: string, record: DeviceRecord, error?: Error) => void;
 }
@@ -72,6 +80,10 @@ export async function rotateInBatches(
   };
   let inFlight = 0;
   let stopped: GraphError | Error | undefined;
+  // Why the rest is not sent: the app's problem, not the message of the device that showed it.
+  const stop = (err: GraphError) => {
+    stopped ??= notSentBecause(err);
+  };
   const finished = new Set<Promise<void>>();
 
   const settle = (
@@ -92,7 +104,6 @@ export async function rotateInBatches(
 
   const sendBatch = async (batch: Pending[]) => {
     const sentAt = now();
-    const sendStarted = Date.now();
     let answers;
     // A single resource's read of one of these devices from before now must not stand in later.
     const voidReads = () => batch.forEach((j) => rotationSent(j.id));
@@ -111,18 +122,19 @@ export async function rotateInBatches(
       voidReads();
       if (isOutcomeUnknown(e)) {
         for (const j of batch) j.unknownSince ??= sentAt;
+        // The grace counts from the failure: after a timeout, the send is long past.
         await recheck(
           graph,
           batch,
           retryLater,
           settle,
-          sendStarted + o.lostAnswerGraceMs,
+          Date.now() + o.lostAnswerGraceMs,
           o.readPacer,
         );
         return;
       }
       const err = e as GraphError;
-      if (err.status === 401 || err.status === 403) stopped ??= err;
+      if (err.status === 401 || err.status === 403) stop(err);
       for (const j of batch) {
         if (err.status === 429 || err.status === 503)
           retryLater(j, 1000, err.code ?? "TooManyRequests");
@@ -137,7 +149,10 @@ export async function rotateInBatches(
     answers.forEach((a, i) => {
       const job = batch[i]!;
       if (a.status === 204 || a.status === 200) {
-        settle(job, { status: "requested", at: sentAt });
+        // Graph's clock (the answer's Date), so the evidence rule compares like with like.
+        const graphTime = graphTimeOf(a.headers?.date);
+        if (!graphTime) o.onLocalTime?.();
+        settle(job, { status: "requested", at: graphTime ?? sentAt });
       } else if (a.status === 429 || a.status === 503) {
         const wait =
           parseRetryAfterMs(a.headers?.["retry-after"]) ?? 1000 * 2 ** Math.min(job.attempts, 6);
@@ -153,7 +168,7 @@ export async function rotateInBatches(
           operation: "rotateBitLockerKeys",
           deviceId: job.id,
         });
-        if (a.status === 401 || a.status === 403) stopped ??= err;
+        if (a.status === 401 || (a.status === 403 && !o.forbiddenIsPerDevice)) stop(err);
         settle(
           job,
           { status: "error", at: sentAt, token: "-", detail: err.code ?? String(a.status) },
@@ -167,7 +182,7 @@ export async function rotateInBatches(
         unknown,
         retryLater,
         settle,
-        sendStarted + o.lostAnswerGraceMs,
+        Date.now() + o.lostAnswerGraceMs,
         o.readPacer,
       );
   };
@@ -238,8 +253,10 @@ async function recheck(
   for (const job of jobs) {
     const device = seen.get(job.id);
     if (isDevice(device)) {
-      if (rotationStartedSince(job.priorStart, device)) {
-        settle(job, { status: "requested", at: job.unknownSince! });
+      const landed = rotationStartedSince(job.priorStart, device) && latestRotationResult(device);
+      if (landed) {
+        // Its own start time (Graph's clock) stands for the lost answer's Date.
+        settle(job, { status: "requested", at: wholeSeconds(landed.startDateTime) });
       } else {
         // Intune did not act on it: sending again is safe, and records its own time.
         delete job.unknownSince;
@@ -260,6 +277,15 @@ export function jobFor(
 ): RotationJob {
   const prior = latestRotationResult(device)?.startDateTime;
   return { id: device.id, collection, token, ...(prior ? { priorStart: prior } : {}) };
+}
+
+/** What the devices not sent are recorded with: the app's problem, named once. */
+function notSentBecause(err: GraphError): Error {
+  const what =
+    err.status === 403
+      ? `the app lacks ${ROTATE_PERMISSION} (its access token does not carry it), so Intune refuses every device; grant it (application permission, admin consent) and run \`pulumi up\` again`
+      : "Graph refused the credential; fix it and run `pulumi up` again";
+  return new Error(`not sent: ${what}. First refusal: ${err.message}`);
 }
 
 function now(): string {

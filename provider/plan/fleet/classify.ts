@@ -1,9 +1,10 @@
 // What a fleet does with one device it has just read, before any key-cap check: record it
-// without sending (gone, already rotated by an interrupted run, a lost answer that did land,
-// a prerequisite unmet) or send it. Pure: the device facts, the journal entry and the old
-// record in, a decision out.
+// without sending (gone, already rotated since its old record, a lost answer that did land,
+// a prerequisite unmet) or send it. Pure: the device facts and the old record in, a decision
+// out.
 import type { ManagedDevice } from "../../graph/types";
-import { CLOCK_SKEW_MS, latestRotationResult, rotationStartedSince } from "../actionResult";
+import { latestRotationResult, rotationStartedSince } from "../actionResult";
+import { rotationAfter, wholeSeconds, type RecordTime } from "../evidence";
 import { unmetPrerequisites } from "../prerequisites";
 import type { DeviceRecord } from "./record";
 
@@ -14,14 +15,18 @@ export interface ReadDevice {
   token: string;
   /** When the decision is made (ISO 8601). */
   at: string;
-  /** This machine's journal: an interrupted run sent token `t` at `at`. */
-  journaled?: { t: string; at: string } | undefined;
+  /**
+   * The time of the device's old record, when the plan rotates a device that has one: a
+   * rotation the device shows after it was accepted by a run whose state was never saved (or
+   * sent by someone else), and is recorded instead of sent again (see plan/evidence.ts).
+   */
+  since?: RecordTime | undefined;
   /** The old record, when it is an unverified request for this token (a lost answer). */
   lostAnswer?: DeviceRecord | undefined;
 }
 
 export type Decision =
-  | { send: false; record: DeviceRecord; why: "notFound" | "journal" | "landed" | "prerequisite" }
+  | { send: false; record: DeviceRecord; why: "notFound" | "evidence" | "landed" | "prerequisite" }
   | { send: true };
 
 export function classifyReadDevice(r: ReadDevice): Decision {
@@ -32,23 +37,26 @@ export function classifyReadDevice(r: ReadDevice): Decision {
       why: "notFound",
       record: { status: "skipped", at, token, detail: "notFound" },
     };
-  if (r.journaled && r.journaled.t === token && rotatedAtOrAfter(device, r.journaled.at)) {
-    // We sent it, and the device shows a rotation since: do not send it again.
+  const after = rotationAfter(device, r.since);
+  if (after) {
+    // Graph accepted a rotation since the old record: do not send another. Its own start
+    // time (Graph's clock) is the record's, so the next run compares like with like.
     return {
       send: false,
-      why: "journal",
-      record: { status: "requested", at: r.journaled.at, token },
+      why: "evidence",
+      record: { status: "requested", at: wholeSeconds(after.startDateTime), token },
     };
   }
   if (r.lostAnswer) {
     // The last run lost this answer; its detail holds the rotation start seen before it.
     const priorStart =
       r.lostAnswer.detail && r.lostAnswer.detail !== "-" ? r.lostAnswer.detail : undefined;
-    if (rotationStartedSince(priorStart, device))
+    const landed = rotationStartedSince(priorStart, device) && latestRotationResult(device);
+    if (landed)
       return {
         send: false,
         why: "landed",
-        record: { status: "requested", at: r.lostAnswer.at, token },
+        record: { status: "requested", at: wholeSeconds(landed.startDateTime), token },
       };
   }
   const unmet = unmetPrerequisites(device);
@@ -61,10 +69,17 @@ export function classifyReadDevice(r: ReadDevice): Decision {
   return { send: true };
 }
 
-/** Does the device show a rotation that started at or after `at` (allowing for clock skew)? */
-export function rotatedAtOrAfter(device: ManagedDevice, at: string): boolean {
-  const latest = latestRotationResult(device);
-  return latest !== undefined && Date.parse(latest.startDateTime) >= Date.parse(at) - CLOCK_SKEW_MS;
+/**
+ * The time an old record holds for the evidence rule. `graphClock`: the state's records are on
+ * Graph's clock (recordsOnGraphClock). An unverified record's time is this machine's send
+ * time, whatever the state: it gets the wide margin.
+ */
+export function recordTime(
+  old: DeviceRecord | undefined,
+  graphClock: boolean,
+): RecordTime | undefined {
+  if (!old) return undefined;
+  return { at: old.at, graphClock: graphClock && old.status !== "unverified" };
 }
 
 /**

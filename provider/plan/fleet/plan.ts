@@ -11,6 +11,13 @@ import {
   type FleetDeviceStatus,
 } from "./record";
 
+/**
+ * 2: every rotation record's time is on Graph's clock (plan/evidence.ts). 1: some may hold the
+ * clock of the machine that wrote them (written before the evidence rule, or an answer without
+ * a Date header).
+ */
+export const FLEET_STATE_VERSION = 2;
+
 export interface FleetState extends Omit<FleetInputs, "managedDeviceIds"> {
   stateVersion: number;
   /** Device id → record line (see record.ts). */
@@ -108,9 +115,15 @@ export function countStatuses(
   return counts;
 }
 
+/** Are the old records' times on Graph's clock (see FLEET_STATE_VERSION)? */
+export function recordsOnGraphClock(olds: Partial<FleetState> | undefined): boolean {
+  return (olds?.stateVersion ?? 1) >= FLEET_STATE_VERSION;
+}
+
 /**
  * The state after a run: the new records where the run produced one, the old ones where it
  * did not, forgotten devices gone. Pure, so a partial run's state is computed the same way.
+ * `localTimes`: some record of this run holds this machine's time (an answer had no Date).
  */
 export function stateAfterRun(
   olds: Partial<FleetState> | undefined,
@@ -119,14 +132,20 @@ export function stateAfterRun(
   results: ReadonlyMap<string, DeviceRecord>,
   at: string,
   formatted: (r: DeviceRecord) => string,
+  localTimes = false,
 ): FleetState {
   const devices: Record<string, string> = {};
   const previous = olds?.devices ?? {};
+  let carriedLocal = false;
   for (const id of news.managedDeviceIds) {
     const r = results.get(id);
     const line = r ? formatted(r) : previous[id];
     if (line !== undefined) devices[id] = line;
+    if (!r && line !== undefined && !recordsOnGraphClock(olds)) carriedLocal = true;
   }
+  // Version 2 only when no record kept may hold a local time: one such record, taken for Graph's
+  // time, could make the device's own rotation look like evidence and skip the next token.
+  const stateVersion = carriedLocal || localTimes ? 1 : FLEET_STATE_VERSION;
   const tally = (s: FleetDeviceStatus[]) =>
     [...results.values()].filter((r) => s.includes(r.status)).length;
   const lastRun: FleetRunSummary = {
@@ -145,7 +164,7 @@ export function stateAfterRun(
     managedDeviceIds: _ids,
     ...settings
   } = news as FleetInputs & { __provider?: unknown };
-  return { ...settings, stateVersion: 1, devices, counts: countStatuses(devices), lastRun };
+  return { ...settings, stateVersion, devices, counts: countStatuses(devices), lastRun };
 }
 
 export type { DeviceRecord };
