@@ -145,6 +145,15 @@ if [ "${PULUMI_PROVISION_FORCE:-}" != 1 ]; then
   if [ "${PULUMI_PROVISION_NO_PATH:-}" != 1 ]; then use_path_pulumi && exit 0; fi
   use_cache && exit 0
 fi
+# One build per machine: concurrent runs (parallel test jobs, several checkouts) wait for the
+# first instead of each compiling the CLI, which on 2 cores multiplies the time by their number.
+mkdir -p "$CACHE_ROOT"
+exec 9>"$CACHE_ROOT/.provision.lock"
+if ! flock -n 9; then
+  log "another provisioning run is building pulumi $VERSION; waiting for it"
+  flock 9
+  [ "${PULUMI_PROVISION_FORCE:-}" = 1 ] || { use_cache && exit 0; }
+fi
 build_from_go && exit 0
 install_official && exit 0
 die "could not provision pulumi $VERSION: no suitable pulumi on PATH, no cache at $BIN_DIR,

@@ -16,8 +16,12 @@ import { scaleLimits, type SimulatedTenant } from "../../provider/simulator";
 import {
   E2E_TMP_DIR,
   PulumiProject,
+  cmdline,
   isRunning,
+  parentOf,
   providerHosts,
+  pulumiBinDir,
+  REPO_DIR,
   type CommandResult,
   type RunningCommand,
 } from "../e2e/harness";
@@ -69,6 +73,23 @@ function runnerEnv(name: string): { HOME: string; XDG_CACHE_HOME: string; PULUMI
   return env;
 }
 
+/**
+ * PATH with a directory holding Pulumi's own `pulumi-resource-pulumi-nodejs` (shipped in
+ * @pulumi/pulumi) first: the CLI prefers a plugin on PATH to the one beside it.
+ */
+function officialPluginPath(): { PATH: string } {
+  const dir = path.join(E2E_TMP_DIR, `official-plugin-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const script = path.join(dir, "pulumi-resource-pulumi-nodejs");
+  fs.copyFileSync(
+    path.join(REPO_DIR, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"),
+    script,
+  );
+  fs.chmodSync(script, 0o755);
+  const PATH = [dir, pulumiBinDir(), path.join(REPO_DIR, "node_modules", ".bin"), process.env.PATH];
+  return { PATH: PATH.join(path.delimiter) };
+}
+
 const UP = (p: PulumiProject) => [
   "up",
   "--stack",
@@ -118,9 +139,11 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
     killAt: number;
     hosts: number[];
     hostGoneMs: number | undefined;
+    parent: string;
   }> {
     await until("the kill point", () => killWhen() || running.child.exitCode !== null);
     const hosts = providerHosts(running.child.pid!);
+    const parent = hosts.length > 0 ? cmdline(parentOf(hosts[0]!)) : "";
     running.signalGroup("SIGKILL");
     const killAt = Date.now();
     const killed = await running.done;
@@ -135,109 +158,128 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
     // Whatever was already inside the tenant finishes; anything later than 1 s is an orphan's.
     const quietUntil = killAt + 2000;
     if (Date.now() < quietUntil) await sleep(quietUntil - Date.now());
-    return { killed, killAt, hosts, hostGoneMs };
+    return { killed, killAt, hosts, hostGoneMs, parent };
   }
 
-  it("kill -9 of the `pulumi up` process group at 5 random points of a fleet update (240 devices); re-run on a fresh runner", async function () {
-    const N = 240;
-    const POINTS = 5;
-    const seed = Number(process.env.KILL_SEED ?? Date.now() % 100_000);
-    const rnd = random(seed);
-    // Kill after the k-th rotation request: anywhere from the first to the last but one.
-    const points = Array.from({ length: POINTS }, () => 1 + Math.floor(rnd() * (N - 1)));
-    console.log(
-      `      kill points (KILL_SEED=${seed}): after ${points.join(", ")} rotation requests`,
-    );
+  // Our plugin script `exec`s node (its parent is the CLI); Pulumi's own runs node as a child
+  // of `sh`, which survives the kill with it: only the engine-address probe can tell there.
+  for (const plugin of ["this repository's plugin script", "Pulumi's own plugin script"] as const) {
+    it(`kill -9 of the \`pulumi up\` process group at 5 random points of a fleet update (120 devices; ${plugin}); re-run on a fresh runner`, async function () {
+      const N = 120;
+      const POINTS = 5;
+      const seed = Number(process.env.KILL_SEED ?? Date.now() % 100_000);
+      const rnd = random(seed);
+      // Kill after the k-th rotation request: anywhere from the first to the last but one.
+      const points = Array.from({ length: POINTS }, () => 1 + Math.floor(rnd() * (N - 1)));
+      console.log(
+        `      ${plugin}: kill points (KILL_SEED=${seed}): after ${points.join(", ")} rotation requests`,
+      );
 
-    const ids = Array.from({ length: N }, () => windowsDevice(tenant).id);
-    // Intune's 20 s window runs as 2 s in the tenant and the engine; a share of 0.25 paces 50
-    // rotations per window, so a run lasts ~10 s and a kill point lands mid-run.
-    tenant.setThrottle(scaleLimits(0.1));
-    const env = { BITLOCKER_THROTTLE_WINDOW_SECONDS: "2", BITLOCKER_POST_SHARE_OF_LIMIT: "0.25" };
-    const p = await PulumiProject.create({
-      name: "runner-kill",
-      program: FLEET_PROGRAM,
-      env: { ...tenantEnv(tenant), ...env, ...runner("setup") },
-    });
-    const orphanProblems: string[] = [];
-    const onceProblems: string[] = [];
-    try {
-      const fleet = (token: string) =>
-        p.configSet(
-          "e2e:fleet",
-          JSON.stringify({ managedDeviceIds: ids, rotationToken: token, rotateOnCreate: false }),
-        );
-      await fleet("A");
-      await p.up();
-      tenant.setLatency(20);
-
-      for (const [i, k] of points.entries()) {
-        const token = `K${i + 1}`;
-        await fleet(token);
-        const start = await mark();
-        const running = p.start(UP(p), { env: runner(`killed-${i}`) });
-        const { killed, killAt, hosts, hostGoneMs } = await killGroupWhen(
-          running,
-          () => ledger.attempts(start) >= k,
-        );
-        const atKill = ledger.attempts(start);
-        const late = tenant.log
-          .entries({ method: "POST", since: new Date(killAt + 1000) })
-          .filter((e) => /rotateBitLockerKeys$/.test(e.path));
-        const where = `kill point ${i + 1} (after ${k} requests; ${atKill} at the kill)`;
-        if (!killed.killed) orphanProblems.push(`${where}: \`pulumi up\` ended by itself`);
-        if (hosts.length === 0) orphanProblems.push(`${where}: no provider host found to watch`);
-        if (hostGoneMs === undefined || hostGoneMs > 1500)
-          orphanProblems.push(
-            `${where}: the provider host still ran ${hostGoneMs ?? ">5000"} ms after the kill`,
+      const ids = Array.from({ length: N }, () => windowsDevice(tenant).id);
+      // Intune's 20 s window runs as 2 s in the tenant and the engine; a share of 0.25 paces 50
+      // rotations per window, so a run lasts ~5 s and a kill point lands mid-run.
+      tenant.setThrottle(scaleLimits(0.1));
+      const env = { BITLOCKER_THROTTLE_WINDOW_SECONDS: "2", BITLOCKER_POST_SHARE_OF_LIMIT: "0.25" };
+      const p = await PulumiProject.create({
+        name: "runner-kill",
+        program: FLEET_PROGRAM,
+        env: {
+          ...tenantEnv(tenant),
+          ...env,
+          ...runner("setup"),
+          ...(plugin === "Pulumi's own plugin script" ? officialPluginPath() : {}),
+        },
+      });
+      const orphanProblems: string[] = [];
+      const onceProblems: string[] = [];
+      try {
+        const fleet = (token: string) =>
+          p.configSet(
+            "e2e:fleet",
+            JSON.stringify({ managedDeviceIds: ids, rotationToken: token, rotateOnCreate: false }),
           );
-        if (late.length > 0)
-          orphanProblems.push(
-            `${where}: ${late.length} rotation request(s) more than 1 s after the kill`,
-          );
-        const sentByKilled = ledger.attempts(start);
+        await fleet("A");
+        await p.up();
+        tenant.setLatency(20);
 
-        // A CI re-run: another runner, with nothing of the first; the lock is the backend's.
-        const fresh = runner(`rerun-${i}`);
-        await p.pulumiOk(["cancel", "--stack", p.stack, "--yes", "--non-interactive"], {
-          env: fresh,
-        });
-        const up = await p.pulumi(UP(p), { env: fresh });
-        if (verbose) console.log(text(up));
-        const acted = ledger.accepted(start);
-        const { repeated, max } = repeats(acted);
-        const devices = outs(fleetOf(await p.exportStack())).devices as Record<string, string>;
-        const recs = ids.map((id) => (devices[id] ? parseRecord(devices[id]) : undefined));
-        const lost = recs.filter((r) => r?.token !== tokenHash(token)).length;
-        const missing = ids.filter((id) => !acted.has(id)).length;
-        const notes = `${atKill} rotation requests before the kill, ${sentByKilled - atKill} after it; provider host exited ${hostGoneMs ?? "(not)"} ms after the kill; re-run exit ${up.code}: ${repeated} device(s) rotated twice (max ${max}), ${missing} never rotated, ${lost} record(s) not for ${token}`;
-        console.log(`      ${where}: ${notes}`);
-        record({
-          suite: SUITE,
-          case: `kill -9 of the process group, fleet of ${N}, kill point ${i + 1}, re-run on a fresh runner`,
-          injected: `token → ${token}; \`kill -9 -- -PGID\` of \`pulumi up\` after ${k} rotation requests (seed ${seed})`,
-          happened: `killed after ${atKill} requests; provider host exited ${hostGoneMs ?? "(not)"} ms after the kill; ${late.length} requests later than 1 s; \`pulumi cancel\` then \`pulumi up\` on a fresh runner: exit ${up.code}`,
-          state: `${N - lost} of ${N} records for ${token} after the re-run`,
-          converged: up.code === 0 && repeated === 0 && missing === 0 && lost === 0,
-          devices: N,
-          repeated,
-          attempts: ledger.attempts(start),
-          ms: killed.durationMs,
-          notes,
-        });
-        if (up.code !== 0) onceProblems.push(`${where}: the re-run failed:\n${text(up)}`);
-        if (repeated > 0)
-          onceProblems.push(`${where}: ${repeated} device(s) rotated twice for ${token}`);
-        if (missing > 0)
-          onceProblems.push(`${where}: ${missing} device(s) never rotated for ${token}`);
-        if (lost > 0) onceProblems.push(`${where}: ${lost} record(s) not for ${token} in state`);
+        for (const [i, k] of points.entries()) {
+          const token = `K${i + 1}`;
+          await fleet(token);
+          const start = await mark();
+          const running = p.start(UP(p), { env: runner(`killed-${i}`) });
+          const { killed, killAt, hosts, hostGoneMs, parent } = await killGroupWhen(
+            running,
+            () => ledger.attempts(start) >= k,
+          );
+          const atKill = ledger.attempts(start);
+          const late = tenant.log
+            .entries({ method: "POST", since: new Date(killAt + 1000) })
+            .filter((e) => /rotateBitLockerKeys$/.test(e.path));
+          const where = `kill point ${i + 1} (after ${k} requests; ${atKill} at the kill)`;
+          if (!killed.killed) orphanProblems.push(`${where}: \`pulumi up\` ended by itself`);
+          if (hosts.length === 0) orphanProblems.push(`${where}: no provider host found to watch`);
+          const expectedParent =
+            plugin === "Pulumi's own plugin script" ? /^(\/bin\/)?sh / : /pulumi /;
+          if (!expectedParent.test(parent))
+            orphanProblems.push(
+              `${where}: the provider host's parent is '${parent}', not the plugin script's`,
+            );
+          if (hostGoneMs === undefined || hostGoneMs > 1500)
+            orphanProblems.push(
+              `${where}: the provider host still ran ${hostGoneMs ?? ">5000"} ms after the kill`,
+            );
+          if (late.length > 0)
+            orphanProblems.push(
+              `${where}: ${late.length} rotation request(s) more than 1 s after the kill`,
+            );
+          const sentByKilled = ledger.attempts(start);
+
+          // A CI re-run: another runner, with nothing of the first; the lock is the backend's.
+          const fresh = runner(`rerun-${i}`);
+          await p.pulumiOk(["cancel", "--stack", p.stack, "--yes", "--non-interactive"], {
+            env: fresh,
+          });
+          const up = await p.pulumi(UP(p), { env: fresh });
+          if (verbose) console.log(text(up));
+          const acted = ledger.accepted(start);
+          const { repeated, max } = repeats(acted);
+          const devices = outs(fleetOf(await p.exportStack())).devices as Record<string, string>;
+          const recs = ids.map((id) => (devices[id] ? parseRecord(devices[id]) : undefined));
+          const lost = recs.filter((r) => r?.token !== tokenHash(token)).length;
+          const missing = ids.filter((id) => !acted.has(id)).length;
+          const notes = `${atKill} rotation requests before the kill, ${sentByKilled - atKill} after it; provider host exited ${hostGoneMs ?? "(not)"} ms after the kill; re-run exit ${up.code}: ${repeated} device(s) rotated twice (max ${max}), ${missing} never rotated, ${lost} record(s) not for ${token}`;
+          console.log(`      ${where}: ${notes}`);
+          record({
+            suite: SUITE,
+            case: `kill -9 of the process group, fleet of ${N}, ${plugin}, kill point ${i + 1}, re-run on a fresh runner`,
+            injected: `token → ${token}; \`kill -9 -- -PGID\` of \`pulumi up\` after ${k} rotation requests (seed ${seed})`,
+            happened: `killed after ${atKill} requests; provider host exited ${hostGoneMs ?? "(not)"} ms after the kill; ${late.length} requests later than 1 s; \`pulumi cancel\` then \`pulumi up\` on a fresh runner: exit ${up.code}`,
+            state: `${N - lost} of ${N} records for ${token} after the re-run`,
+            converged: up.code === 0 && repeated === 0 && missing === 0 && lost === 0,
+            devices: N,
+            repeated,
+            attempts: ledger.attempts(start),
+            ms: killed.durationMs,
+            notes,
+          });
+          if (up.code !== 0) onceProblems.push(`${where}: the re-run failed:\n${text(up)}`);
+          if (repeated > 0)
+            onceProblems.push(`${where}: ${repeated} device(s) rotated twice for ${token}`);
+          if (missing > 0)
+            onceProblems.push(`${where}: ${missing} device(s) never rotated for ${token}`);
+          if (lost > 0) onceProblems.push(`${where}: ${lost} record(s) not for ${token} in state`);
+        }
+      } finally {
+        await p.dispose();
       }
-    } finally {
-      await p.dispose();
-    }
-    assert.deepEqual(orphanProblems, [], "no rotation after the kill; the provider host exits");
-    assert.deepEqual(onceProblems, [], "each device rotated exactly once per token, all recorded");
-  });
+      assert.deepEqual(orphanProblems, [], "no rotation after the kill; the provider host exits");
+      assert.deepEqual(
+        onceProblems,
+        [],
+        "each device rotated exactly once per token, all recorded",
+      );
+    });
+  }
 
   /**
    * What GitHub Actions and Azure Pipelines do on "cancel": SIGINT to the job's process group,

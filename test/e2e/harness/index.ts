@@ -12,6 +12,7 @@ export {
   cmdline,
   descendants,
   isRunning,
+  parentOf,
   providerHosts,
   type CommandResult,
   type OutputCondition,

@@ -175,6 +175,16 @@ export function providerHosts(pid: number): number[] {
   return descendants(pid).filter((p) => /cmd[\\/]dynamic-provider/.test(cmdline(p)));
 }
 
+/** A process's parent pid (0 when it is gone). */
+export function parentOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return 0;
+  }
+}
+
 /** A process's command line, "" when it is gone. */
 export function cmdline(pid: number): string {
   try {
