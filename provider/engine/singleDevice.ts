@@ -2,6 +2,7 @@
 //   require("pulumi-intune-bitlocker/engine/single-device")
 // Its exports ARE the provider object Pulumi's host calls. They are a contract with every
 // state ever written: add, never rename or remove.
+import { watchEngine } from "./engineWatchdog";
 export {
   check,
   diff,
@@ -11,3 +12,6 @@ export {
   deleteResource as delete,
 } from "./singleDeviceProvider";
 export { configureProvider as configure } from "./context";
+
+// In the provider process: stop when the Pulumi CLI is gone (see engineWatchdog.ts).
+watchEngine();
