@@ -1,6 +1,7 @@
 // Turns an @azure/identity / MSAL failure into one actionable line: the AADSTS code, what it
 // means for this app, and which setting to fix. Never carries a secret, a token or the
 // original error object (MSAL errors can hold request details).
+import { tlsProblem } from "../graph/error-hints";
 import type { CredentialKind } from "./settings";
 
 /** What the person running `pulumi up` should do for the AADSTS codes seen with app-only auth. */
@@ -57,6 +58,12 @@ export interface AuthenticationContext {
   authorityHost: string;
   /** Values that must never appear in the message (secrets, passwords). */
   secrets?: readonly (string | undefined)[];
+  /** The transport error code the credential's HTTP pipeline saw in this call. */
+  transportCode?: string;
+  /** The token service's last HTTP status ≥ 400, if no success came since. */
+  tokenServiceStatus?: number;
+  /** What is wrong with the certificate file (clientCertificate), when something is. */
+  pemProblem?: string;
 }
 
 export class AuthenticationError extends Error {
@@ -173,7 +180,17 @@ export function toAuthenticationError(
   );
   const joined = texts.filter(Boolean).join("\n");
   const { codes, statuses } = collectCodes(err);
-  const serverStatus = statuses.find((st) => st >= 500 || st === 429);
+  // MSAL answers from its throttling cache (an error with no status and no text) for a while
+  // after a 429/5xx: the status the pipeline saw last is the cause then.
+  const serverStatus =
+    statuses.find((st) => st >= 500 || st === 429) ??
+    (statuses.length === 0 &&
+    !/AADSTS\d+/.test(joined) &&
+    ctx.tokenServiceStatus !== undefined &&
+    (ctx.tokenServiceStatus >= 500 || ctx.tokenServiceStatus === 429)
+      ? ctx.tokenServiceStatus
+      : undefined);
+  const tls = tlsProblem(ctx.transportCode, ctx.authorityHost, "bitlocker:authorityHost");
   const aadstsCode = /AADSTS\d+/.exec(joined)?.[0];
   const azureErrorName =
     err !== null && typeof err === "object" && typeof (err as Error).name === "string"
@@ -185,12 +202,23 @@ export function toAuthenticationError(
     : "check the tenant, the application (client) id and the credential";
   let what: string;
   let hint: string;
-  if (aadstsCode) {
+  if (ctx.pemProblem) {
+    what = ctx.pemProblem;
+    hint =
+      "point bitlocker:clientCertificatePath at one PEM file holding the certificate registered on the app and its private key";
+  } else if (aadstsCode) {
     what = `Entra ID refused the token request: ${aadstsCode}: ${describeAadsts(joined, aadstsCode)}`;
     hint = AADSTS_HINTS[aadstsCode] ?? kindHint;
   } else if (serverStatus !== undefined) {
-    what = `Entra ID's token endpoint at ${ctx.authorityHost} answered HTTP ${serverStatus}; nothing was sent to Graph`;
-    hint = "this is trouble at Entra ID, not with the credential: run again later";
+    what =
+      serverStatus === 429
+        ? `Entra ID's token service at ${ctx.authorityHost} is throttling token requests (HTTP 429); nothing was sent to Graph`
+        : `Entra ID's token service at ${ctx.authorityHost} is unavailable (HTTP ${serverStatus}); nothing was sent to Graph`;
+    hint =
+      "this is trouble at Entra ID, not a wrong tenant, client id or credential: wait a minute (the client holds requests back for a while after such an answer) and run again";
+  } else if (tls) {
+    what = `could not connect to the authority securely: ${tls.summary}`;
+    hint = tls.action;
   } else if (
     codes.some((c) => UNREACHABLE_CODES.test(c)) ||
     // @azure/identity's CredentialUnavailableError keeps MSAL's code only in its text.

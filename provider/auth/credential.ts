@@ -7,6 +7,7 @@ import {
   type GetTokenOptions,
   type TokenCredential,
   AzureCliCredential,
+  type ClientSecretCredentialOptions,
   ClientAssertionCredential,
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -14,7 +15,7 @@ import {
   ManagedIdentityCredential,
 } from "@azure/identity";
 import { toAuthenticationError } from "./authentication-error";
-import type { Settings } from "./settings";
+import { missingCredential, type Settings } from "./settings";
 
 export type { TokenCredential } from "@azure/identity";
 
@@ -56,7 +57,10 @@ export function createCredential(settings: Settings): TokenCredential {
  * @azure/identity offers to get a token from Entra ID again for every credential kind.
  */
 export function createUncachedCredential(settings: Settings): TokenCredential {
-  return withReadableErrors(buildCredential(settings), settings);
+  const missing = missingCredential(settings);
+  if (missing) throw missing;
+  const observed: Observed = {};
+  return withReadableErrors(buildCredential(settings, observed), settings, observed);
 }
 
 /** Forgets every cached credential (tests). */
@@ -64,11 +68,49 @@ export function clearCredentialCache(): void {
   cache.clear();
 }
 
-function buildCredential(s: Settings): TokenCredential {
+type PipelinePolicyConfig = NonNullable<
+  ClientSecretCredentialOptions["additionalPolicies"]
+>[number];
+
+/**
+ * What the credential's HTTP pipeline saw: MSAL reports an unreachable or untrusted authority
+ * as `endpoints_resolution_error` without the cause, and serves a throttled answer from its
+ * cache (an error without status) for a while after a 429/5xx; this keeps the facts.
+ */
+interface Observed {
+  /** The transport error code of this getToken call (e.g. CERT_HAS_EXPIRED, ECONNREFUSED). */
+  transportCode?: string;
+  /** The last HTTP status ≥ 400 of the token service, cleared by a success. */
+  failedStatus?: number;
+}
+
+function observer(observed: Observed): PipelinePolicyConfig {
+  return {
+    position: "perRetry",
+    policy: {
+      name: "bitlockerObserveTokenService",
+      async sendRequest(request, next) {
+        try {
+          const response = await next(request);
+          if (response.status >= 400) observed.failedStatus = response.status;
+          else observed.failedStatus = undefined;
+          return response;
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (typeof code === "string") observed.transportCode = code;
+          throw err;
+        }
+      },
+    },
+  };
+}
+
+function buildCredential(s: Settings, observed: Observed): TokenCredential {
   // Entra ID options shared by the confidential-client credentials.
   const entra = {
     authorityHost: s.authorityHost,
     disableInstanceDiscovery: s.disableInstanceDiscovery,
+    additionalPolicies: [observer(observed)],
   };
   switch (s.credential) {
     case "clientSecret":
@@ -117,7 +159,11 @@ function req(value: string | undefined): string {
   return value;
 }
 
-function withReadableErrors(inner: TokenCredential, s: Settings): TokenCredential {
+function withReadableErrors(
+  inner: TokenCredential,
+  s: Settings,
+  observed: Observed,
+): TokenCredential {
   const context = {
     credential: s.credential,
     authorityHost: s.authorityHost,
@@ -127,13 +173,49 @@ function withReadableErrors(inner: TokenCredential, s: Settings): TokenCredentia
   };
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+      observed.transportCode = undefined;
       try {
         const token = await inner.getToken(scopes, options);
         if (!token) throw new Error("the credential returned no token");
         return token;
       } catch (err) {
-        throw toAuthenticationError(err, context);
+        const pem =
+          s.credential === "clientCertificate" && s.clientCertificatePath
+            ? await pemProblem(s.clientCertificatePath)
+            : undefined;
+        throw toAuthenticationError(err, {
+          ...context,
+          ...(observed.transportCode ? { transportCode: observed.transportCode } : {}),
+          ...(observed.failedStatus ? { tokenServiceStatus: observed.failedStatus } : {}),
+          ...(pem ? { pemProblem: pem } : {}),
+        });
       }
     },
   };
+}
+
+/**
+ * What is wrong with the certificate file, read again after a failure (never echoing its
+ * content): missing, unreadable, or lacking the certificate or the private key.
+ */
+export async function pemProblem(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "an error";
+    return `cannot read the certificate file ${file} (${code})`;
+  }
+  const hasCert = /-----BEGIN CERTIFICATE-----/.test(text);
+  const hasKey = /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text);
+  if (!hasCert && !hasKey) {
+    return `the file ${file} holds neither a PEM certificate nor a private key (a .pfx must be converted to PEM)`;
+  }
+  if (!hasCert) {
+    return `the PEM file ${file} holds a private key but no certificate (-----BEGIN CERTIFICATE-----): append the certificate registered on the app`;
+  }
+  if (!hasKey) {
+    return `the PEM file ${file} holds a certificate but no private key (-----BEGIN PRIVATE KEY-----): append the certificate's private key`;
+  }
+  return undefined;
 }

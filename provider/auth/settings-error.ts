@@ -13,7 +13,13 @@ export class SettingsError extends Error {
   /** Where the bad value came from; undefined when the setting is missing. */
   readonly source: "config" | "env" | undefined;
 
-  constructor(setting: SettingName, source: "config" | "env" | undefined, problem: string) {
+  /** `whole`: `problem` is the whole message (it names its keys itself). */
+  constructor(
+    setting: SettingName,
+    source: "config" | "env" | undefined,
+    problem: string,
+    options: { whole?: boolean } = {},
+  ) {
     const keys = SETTING_KEYS[setting];
     const key = source === "env" ? keys.env : keys.config;
     const where =
@@ -22,7 +28,7 @@ export class SettingsError extends Error {
         : source === "env"
           ? `${keys.env} (environment)`
           : `${keys.config} (Pulumi config) or ${keys.env} (environment)`;
-    super(`${where}: ${problem}`);
+    super(options.whole ? problem : `${where}: ${problem}`);
     this.setting = setting;
     this.key = key;
     this.source = source;

@@ -109,10 +109,21 @@ function pick(name: SettingName, config: Env, env: Env): Raw | undefined {
   return undefined;
 }
 
-/** Quotes a value for an error message unless it is secret. */
+/** Quotes a value for an error message unless it is secret; URLs lose their user info. */
 function shown(name: SettingName, value: string): string {
   if (SETTING_KEYS[name].secret) return "";
-  return `; got ${quoteForMessage(value, 80)}`;
+  return `; got ${quoteForMessage(redactUserInfo(value), 80)}`;
+}
+
+/**
+ * `https://user:password@host` → `https://<redacted>@host`. Applied to any value, parsable
+ * as a URL or not, since the value is wrong when it is shown.
+ */
+export function redactUserInfo(value: string): string {
+  return value.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i,
+    (_all, scheme: string | undefined) => `${scheme ?? ""}<redacted>@`,
+  );
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -247,6 +258,8 @@ export function resolveSettings(config: Env, env: Env): Settings {
   } else {
     sources.credential = "default";
   }
+  // auto with no credential material resolves to "default", but createCredential refuses to
+  // build it (missingCredential): an explicit choice is needed for the whole chain.
   const credential: CredentialKind =
     credentialChoice !== "auto"
       ? credentialChoice
@@ -324,6 +337,24 @@ export function resolveSettings(config: Env, env: Env): Settings {
 
 function optional<K extends SettingName>(name: K, raw: Raw | undefined): { [P in K]?: string } {
   return raw ? ({ [name]: raw.value } as { [P in K]?: string }) : {};
+}
+
+/** Which settings an unattended run lacks, and the alternatives that need none of them. */
+export function missingCredential(settings: Settings): SettingsError | undefined {
+  if (settings.credentialChoice !== "auto" || settings.credential !== "default") return undefined;
+  const both = (n: SettingName) => `${SETTING_KEYS[n].config} (${SETTING_KEYS[n].env})`;
+  const missing = [
+    ...(settings.tenantId ? [] : [`the tenant id ${both("tenantId")}`]),
+    ...(settings.clientId ? [] : [`the application (client) id ${both("clientId")}`]),
+    `one of ${both("clientSecret")}, ${both("clientCertificatePath")} or ${both("federatedTokenFile")}`,
+  ];
+  return new SettingsError(
+    "credential",
+    undefined,
+    `no credential is configured. Missing: ${missing.join("; ")}. ` +
+      `Or set ${both("credential")} to managedIdentity (an Azure host), azureCli (after \`az login\`) or default (the whole DefaultAzureCredential chain)`,
+    { whole: true },
+  );
 }
 
 /** The settings as name → printable value (secrets redacted), with where each came from. */

@@ -140,3 +140,48 @@ export function budgetHint(b: BudgetRefusal, status: number): Hint {
       "Run `pulumi up` again after that time (it sends only what is not recorded), or raise bitlocker:retryBudgetSeconds (at most 3600) to wait within the run; if other tools use the same app, lower bitlocker:postShareOfLimit",
   };
 }
+
+/** Node/OpenSSL codes for a certificate chain this process does not trust. */
+const UNTRUSTED_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_SIGNATURE_FAILURE",
+]);
+
+/**
+ * What a TLS failure means, from the error's code (Node copies OpenSSL's verify result there),
+ * or undefined when the code is not a certificate problem. `setting` names the URL setting
+ * that points at the server, e.g. "bitlocker:graphEndpoint".
+ */
+export function tlsProblem(
+  code: string | undefined,
+  origin: string,
+  setting: string,
+): Hint | undefined {
+  if (!code) return undefined;
+  if (UNTRUSTED_CODES.has(code)) {
+    return {
+      summary: `the certificate of ${origin} is not issued by a CA this process trusts (${code})`,
+      action: `If a corporate proxy or TLS inspection re-signs traffic, or the server uses a private CA, give that CA to Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem, set before \`pulumi\` starts (Node reads it at start). Never turn verification off`,
+    };
+  }
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
+    const what = code === "CERT_HAS_EXPIRED" ? "has expired" : "is not valid yet";
+    return {
+      summary: `the certificate of ${origin} ${what} (${code})`,
+      action: `Check this machine's clock; if it is right, the server (or a proxy in between) presents a certificate that ${what}: it must be renewed there`,
+    };
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return {
+      summary: `the certificate of ${origin} is issued for another host name (${code})`,
+      action: `Check that ${setting} names the server exactly as its certificate does; a proxy that inspects TLS must issue certificates for that name`,
+    };
+  }
+  return undefined;
+}

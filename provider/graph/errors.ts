@@ -1,7 +1,7 @@
 // Graph failures as errors a person can act on. Every failure of the client is a GraphError;
 // a POST whose fate is unknown is an OutcomeUnknownError (never re-sent blindly).
 import { STATUS_CODES } from "node:http";
-import { hintFor, type GraphOperation, type Hint } from "./error-hints";
+import { hintFor, tlsProblem, type GraphOperation, type Hint } from "./error-hints";
 import { retryAfterMs as retryAfterOf } from "./retry-after";
 import type { BudgetRefusal } from "./retry-policy";
 
@@ -257,7 +257,7 @@ export function networkError(
     status: 0,
     code,
     graphMessage: cause.message ?? code,
-    hint: {
+    hint: tlsProblem(code, origin, "bitlocker:graphEndpoint") ?? {
       summary: `no answer from ${origin}`,
       action:
         "Check the network, proxy and bitlocker:graphEndpoint / bitlocker:cloud (and NODE_EXTRA_CA_CERTS for a private CA); re-running is safe",

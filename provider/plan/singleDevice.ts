@@ -4,7 +4,7 @@
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
 import { type EndpointSetting } from "./collection";
 import {
-  InputChecker,
+  checkInputs,
   isUnknown,
   type CheckFailure,
   type RotationSettings,
@@ -47,11 +47,7 @@ export function checkSingleDevice(news: Record<string, unknown>): {
   inputs: Record<string, unknown>;
   failures: CheckFailure[];
 } {
-  const c = new InputChecker(news);
-  c.guid("managedDeviceId", "managedDeviceId (the Intune managed device id)");
-  c.token("rotationToken", true);
-  c.settings();
-  return { inputs: { ...news, ...c.values }, failures: c.failures };
+  return checkInputs("single", news);
 }
 
 /** Inputs whose change means an update (with or without a rotation). */

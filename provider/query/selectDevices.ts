@@ -6,7 +6,12 @@
 // queries a program makes.
 import * as pulumi from "@pulumi/pulumi";
 import { SETTING_KEYS } from "../auth/settings-keys";
-import { matchesQuery, serverFilter, type DeviceQuery } from "../plan/deviceQuery";
+import {
+  deviceQueryProblems,
+  matchesQuery,
+  serverFilter,
+  type DeviceQuery,
+} from "../plan/deviceQuery";
 import { DEVICE_FACT_FIELDS, type ManagedDevice } from "../graph/types";
 
 export type { DeviceQuery };
@@ -22,7 +27,16 @@ export interface SelectedDevice {
 
 const listings = new Map<string, Promise<ManagedDevice[]>>();
 
+/**
+ * Expected failures (a bad query, missing or refused credentials, Graph refusing the listing)
+ * become a pulumi.RunError: Pulumi prints its message as one line, without a stack trace or
+ * a dump of the error's fields.
+ */
 export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDevice[]> {
+  const problems = deviceQueryProblems(query);
+  if (problems.length > 0) {
+    throw new pulumi.RunError(`selectDevices: ${problems.join("; ")}`);
+  }
   const filter = serverFilter(query);
   const key = JSON.stringify(filter ?? null);
   let listing = listings.get(key);
@@ -31,7 +45,13 @@ export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDe
     listings.set(key, listing);
   }
   const now = new Date();
-  return (await listing)
+  let devices: ManagedDevice[];
+  try {
+    devices = await listing;
+  } catch (err) {
+    throw asRunError(err);
+  }
+  return devices
     .filter((d) => matchesQuery(d, query, now))
     .map((d) => ({
       id: d.id,
@@ -42,6 +62,21 @@ export async function selectDevices(query: DeviceQuery = {}): Promise<SelectedDe
       lastSyncDateTime: d.lastSyncDateTime,
     }))
     .sort((a, b) => a.deviceName.localeCompare(b.deviceName));
+}
+
+/** Errors of this package carry a whole, secret-free message; anything else is a bug. */
+const EXPECTED = new Set([
+  "SettingsError",
+  "AuthenticationError",
+  "GraphError",
+  "OutcomeUnknownError",
+]);
+
+function asRunError(err: unknown): unknown {
+  if (err instanceof Error && (EXPECTED.has(err.name) || EXPECTED.has(err.constructor.name))) {
+    return new pulumi.RunError(`selectDevices could not list the tenant's devices: ${err.message}`);
+  }
+  return err;
 }
 
 async function listAll(

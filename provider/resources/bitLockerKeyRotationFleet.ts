@@ -1,7 +1,9 @@
 // Program side of BitLockerKeyRotationFleet: many devices in one resource, each rotated
-// exactly once per token, at Intune's throttling limit. See engine/fleetProvider.ts.
+// exactly once per token, at Intune's throttling limit. See engine/fleetProvider.ts. Its Args
+// come from the inputs table (plan/inputs.ts) and its outputs from plan/outputs.ts.
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint, WaitFor } from "./bitLockerKeyRotation";
+import { FLEET_OUTPUTS, type FleetOutputName, type FleetOutputState } from "../plan/outputs";
+import type { OutputProperties, ProgramArgs } from "./args";
 import { engineProvider } from "./engineProvider";
 
 const provider = engineProvider("fleet", {
@@ -14,51 +16,29 @@ const provider = engineProvider("fleet", {
   delete: (id, p) => require("pulumi-intune-bitlocker/engine/fleet").delete(id, p),
 });
 
-export interface BitLockerKeyRotationFleetArgs {
-  /** Intune managed device ids (GUIDs). Order and duplicates do not matter. */
-  managedDeviceIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** The fleet's token: each new value rotates every device once. */
-  rotationToken: pulumi.Input<string>;
-  /** Per-device tokens overriding the fleet's (e.g. one device after a help-desk disclosure). */
-  deviceTokens?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** false: devices new to the fleet are adopted without rotating. Default true. */
-  rotateOnCreate?: pulumi.Input<boolean>;
-  endpoint?: pulumi.Input<Endpoint>;
-  waitFor?: pulumi.Input<WaitFor>;
-  waitTimeoutSeconds?: pulumi.Input<number>;
-  pollIntervalSeconds?: pulumi.Input<number>;
-  /** Why (a ticket, an incident): recorded in state. */
-  reason?: pulumi.Input<string>;
-  /** Name used in progress lines; defaults to the resource name. */
-  label?: pulumi.Input<string>;
-}
+/** Inputs of BitLockerKeyRotationFleet: see the inputs table in docs/concepts.md. */
+export type BitLockerKeyRotationFleetArgs = ProgramArgs<"fleet">;
 
+// devices: id → "<status> <time> <tokenHash> [detail]"; counts: devices per status; lastRun:
+// what the last run did (see docs/concepts.md). Declared from one list.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface BitLockerKeyRotationFleet extends OutputProperties<
+  FleetOutputState,
+  FleetOutputName | "rotationToken"
+> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class BitLockerKeyRotationFleet extends pulumi.dynamic.Resource {
-  declare readonly rotationToken: pulumi.Output<string>;
-  /** Device id → "<status> <time> <tokenHash> [detail]" (see docs/concepts.md). */
-  declare readonly devices: pulumi.Output<Record<string, string>>;
-  /** Devices per status: requested, pending, done, escrowed, failed, skipped, error, … */
-  declare readonly counts: pulumi.Output<Record<string, number>>;
-  /** The last run: rotated, adopted, skipped, errors, unchanged, forgotten. */
-  declare readonly lastRun: pulumi.Output<Record<string, number | string>>;
-  declare readonly lastCheckedAt: pulumi.Output<string | undefined>;
-
   constructor(
     name: string,
     args: BitLockerKeyRotationFleetArgs,
     opts?: pulumi.CustomResourceOptions,
   ) {
+    const outputs = Object.fromEntries(FLEET_OUTPUTS.map((k) => [k, undefined]));
     super(
       provider,
       name,
-      {
-        devices: undefined,
-        counts: undefined,
-        lastRun: undefined,
-        lastCheckedAt: undefined,
-        label: name,
-        ...args,
-      },
+      { ...outputs, label: name, ...args },
       opts,
       "bitlocker",
       "BitLockerKeyRotationFleet",

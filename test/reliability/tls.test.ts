@@ -135,5 +135,10 @@ describe("reliability: TLS verification", function () {
     // The engine (Entra ID first): the same, not a guess at the credential.
     assert.ok(out.engine && out.engine.name !== undefined, "the engine must fail");
     assert.match(out.engine.message, /certificate|CERT/i, out.engine.message);
+    // Named as an untrusted CA, with what to do, not as a credential or an unreachable host.
+    assert.match(out.engine.message, /not issued by a CA this process trusts/, out.engine.message);
+    assert.match(out.engine.message, /NODE_EXTRA_CA_CERTS/);
+    assert.doesNotMatch(out.engine.message, /endpoints_resolution_error|Check bitlocker:tenantId/);
+    assert.match(out.graph.message, /not issued by a CA this process trusts/, out.graph.message);
   });
 });

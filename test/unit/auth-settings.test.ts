@@ -431,3 +431,28 @@ describe("auth: isLoopbackHost", () => {
     it(`${host} is not`, () => assert.equal(isLoopbackHost(host), false));
   }
 });
+
+describe("auth: settings errors never echo a URL's user info", () => {
+  for (const [key, env] of [
+    ["BITLOCKER_GRAPH_ENDPOINT", "graphEndpoint"],
+    ["AZURE_AUTHORITY_HOST", "authorityHost"],
+  ] as const) {
+    for (const bad of [
+      "https://admin:Hunter2-pass@graph.example.test",
+      "http://admin:Hunter2-pass@graph.example.test/beta",
+      "admin:Hunter2-pass@graph.example.test",
+    ]) {
+      it(`${key}=${bad.replace("Hunter2-pass", "…")}`, () => {
+        try {
+          resolveSettings({}, { [key]: bad });
+          assert.fail("must be refused");
+        } catch (err) {
+          assert.ok(err instanceof SettingsError, String(err));
+          assert.equal(err.setting, env);
+          assert.ok(!err.message.includes("Hunter2-pass"), err.message);
+          assert.ok(!err.message.includes("admin:"), err.message);
+        }
+      });
+    }
+  }
+});
