@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       "**/node_modules/**",
       "provider/dist/**",
+      "simulator/dist/**",
       ".sim/**",
       ".pulumi-state/**",
       ".pulumi-home/**",

@@ -1,4 +1,5 @@
 // pulumi-intune-bitlocker: Intune BitLocker recovery-key rotation as Pulumi resources.
+import "./nodeCheck"; // first: a too-old Node.js fails here with one line
 export { BitLockerKeyRotation } from "./resources/bitLockerKeyRotation";
 export type { BitLockerKeyRotationArgs, Endpoint, WaitFor } from "./resources/bitLockerKeyRotation";
 export { BitLockerKeyRotationFleet } from "./resources/bitLockerKeyRotationFleet";

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ensureCa, startSimulatedTenant } from "pulumi-intune-bitlocker/simulator";
+import { ensureCa, startSimulatedTenant } from "pulumi-intune-bitlocker-simulator";
 
 const ROOT = path.resolve(__dirname, "..");
 const STACK = "dev";

@@ -9,7 +9,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 node -e 'if (+process.versions.node.split(".")[0] < 22) { console.error(`Node ${process.version}: run npm ci first (it brings Node 24)`); process.exit(1) }'
 npm run --silent build
 # The CA must exist before any Node process that trusts it starts (NODE_EXTRA_CA_CERTS is read at start).
-node -e 'require("./provider/dist/simulator").ensureCa(".sim").catch((e) => { console.error(e); process.exit(1) })'
+node -e 'require("./simulator/dist").ensureCa(".sim").catch((e) => { console.error(e); process.exit(1) })'
 export NODE_EXTRA_CA_CERTS="$PWD/.sim/ca.pem"
 # A missing CLI is an error, never a skip: provisioning fails loudly.
 bash scripts/provision-pulumi.sh >/dev/null

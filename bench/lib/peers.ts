@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { REPO_DIR } from "../../test/e2e/harness";
 import type { PackageUnderTest } from "./package";
 import { TreeMemorySampler } from "./proc";

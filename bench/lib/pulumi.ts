@@ -3,7 +3,7 @@
 // the peak memory of every process of the `pulumi up` tree.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { PulumiProject, type CommandResult } from "../../test/e2e/harness";
 import { installInto, type PackageUnderTest } from "./package";
 import { TreeMemorySampler, type ProcessPeak } from "./proc";

@@ -1,7 +1,7 @@
 // The simulated tenant of one measurement (fresh for each contender) and what its request
 // log says about a run: accepted rotations per device, throttled answers, timing.
 import * as path from "node:path";
-import type { SimulatedTenant, SimulatedTenantOptions } from "../../provider/simulator";
+import type { SimulatedTenant, SimulatedTenantOptions } from "../../simulator/index";
 import { REPO_DIR } from "../../test/e2e/harness";
 import type { PackageUnderTest } from "./package";
 
@@ -17,10 +17,11 @@ export interface TenantSettings {
   latencyMs: number;
 }
 
-type SimulatorModule = typeof import("../../provider/simulator");
+type SimulatorModule = typeof import("../../simulator/index");
 
-function simulator(pkg: PackageUnderTest): SimulatorModule {
-  return require(path.join(pkg.dir, "dist", "simulator")) as SimulatorModule;
+// The tenant is the measuring instrument, not the thing measured: always the workspace's simulator.
+function simulator(_pkg: PackageUnderTest): SimulatorModule {
+  return require(path.join(REPO_DIR, "simulator")) as SimulatorModule;
 }
 
 export async function ensureCa(pkg: PackageUnderTest): Promise<void> {

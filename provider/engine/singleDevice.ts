@@ -2,6 +2,7 @@
 //   require("pulumi-intune-bitlocker/engine/single-device")
 // Its exports ARE the provider object Pulumi's host calls. They are a contract with every
 // state ever written: add, never rename or remove.
+import "../nodeCheck"; // first: a too-old Node.js fails here with one line
 import { watchEngine } from "./engineWatchdog";
 export {
   check,

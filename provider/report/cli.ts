@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bitlocker-report: a stack's BitLocker rotations as a terminal table, Markdown or JSON.
 // See docs/reports.md.
+import "../nodeCheck"; // first: a too-old Node.js fails here with one line
 import { nodeIo } from "./io";
 import { main } from "./main";
 

@@ -14,7 +14,7 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { startTenant } from "../support/tenant";
 import { PulumiProject, REPO_DIR } from "./harness";
 

@@ -14,7 +14,7 @@ import type {
   SimulatedTenant,
   SimulatedTenantOptions,
   WireManagedDevice,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { addEligibleDevice, startTenant } from "../support/tenant";
 import { type CommandResult, PulumiProject, REPO_DIR } from "./harness";
 

@@ -10,7 +10,7 @@
 //   c. an unknown device id: Graph's 404
 //   d. throttling beyond the retry budget (429s on dev-0's rotation, bitlocker:retryBudgetSeconds 2)
 import * as assert from "node:assert/strict";
-import { ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ROLES, type SimulatedTenant } from "../../simulator/index";
 import type { CommandResult, PulumiProject } from "./harness";
 import {
   type DeviceSpec,

@@ -15,7 +15,7 @@
 // `pulumi cancel` and a re-run: converges; counts the rotations sent twice.
 import * as assert from "node:assert/strict";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
-import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../simulator/index";
 import { changes, isRunning, providerHosts, PulumiProject, type StackExport } from "./harness";
 import {
   FLEET_PROGRAM,

@@ -17,7 +17,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ERROR_CODES, type SimulatedTenant } from "../../provider/simulator";
+import { ERROR_CODES, type SimulatedTenant } from "../../simulator/index";
 import { changes, type CommandResult, type PulumiProject, urnName } from "./harness";
 import {
   type DeviceSpec,

@@ -13,7 +13,7 @@ import {
   createClientCertificate,
   type ClientCertificate,
   type SimulatedTenant,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { changes, type CommandResult, type PulumiProject } from "./harness";
 import {
   type DeviceSpec,

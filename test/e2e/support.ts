@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LogEntry, SimulatedTenant, SimulatedTenantOptions } from "../../provider/simulator";
+import type { LogEntry, SimulatedTenant, SimulatedTenantOptions } from "../../simulator/index";
 import { ROTATE, TOKEN_PATH as TOKEN, startTenant } from "../support/tenant";
 import {
   type CommandResult,
@@ -33,7 +33,7 @@ export async function startE2eTenant(
   if (path.resolve(process.env.NODE_EXTRA_CA_CERTS ?? "") !== CA_PEM) {
     throw new Error(
       `run the e2e suite with NODE_EXTRA_CA_CERTS=${CA_PEM} (create it with ` +
-        `node -e 'require("./provider/dist/simulator").ensureCa(".sim")')`,
+        `node -e 'require("./simulator/dist").ensureCa(".sim")')`,
     );
   }
   // The Pulumi program and the provider host load the package by name: its built dist/.

@@ -16,7 +16,7 @@ import {
   createClientCertificate,
   TOKEN_EXCHANGE_AUDIENCE,
   type SimulatedTenant,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { startTrustedTenant, tenantSettings } from "../support/tenant";
 
 /** An RS256 JWT, as a CI system's OIDC issuer would mint for workload identity federation. */

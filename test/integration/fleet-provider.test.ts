@@ -13,7 +13,7 @@ import {
   ROLES,
   scaleLimits,
   type SimulatedTenant,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { RotationLedger } from "../reliability/support";
 import {
   addEligibleDevice,

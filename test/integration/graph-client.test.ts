@@ -7,7 +7,7 @@ import { clearCredentialCache, createCredential } from "../../provider/auth/cred
 import type { Settings } from "../../provider/auth/settings";
 import { GraphClient, type GraphClientOptions } from "../../provider/graph/client";
 import { GraphError, OutcomeUnknownError } from "../../provider/graph/errors";
-import { ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ROLES, type SimulatedTenant } from "../../simulator/index";
 import { startTrustedTenant, tenantSettings } from "../support/tenant";
 
 /** Settings of an app of the tenant (its client secret, if any), all from stack config. */

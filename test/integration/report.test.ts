@@ -16,7 +16,7 @@ import type { SingleDeviceState } from "../../provider/plan/singleDevice";
 import { FLEET_TYPE, SINGLE_TYPE } from "../../provider/report/exported";
 import { main, type ReportIo } from "../../provider/report/main";
 import { STATUS_ORDER } from "../../provider/report/summary";
-import { ERROR_CODES, hresultToInt32, ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ERROR_CODES, hresultToInt32, ROLES, type SimulatedTenant } from "../../simulator/index";
 import { addEligibleDevice, configureEngine, engineConfig, startTenant } from "../support/tenant";
 
 type Props = Record<string, unknown>;
@@ -430,7 +430,6 @@ describe("integration: bitlocker-report over engine state", function () {
   it("the built CLI: a table from a file, markdown from stdin, exit 1 under --fail-on", async () => {
     const bin = JSON.parse(readFileSync(path.join(REPO, "provider/package.json"), "utf8")).bin;
     assert.deepEqual(bin, {
-      "bitlocker-sim": "dist/simulator/cli.js",
       "bitlocker-report": "dist/report/cli.js",
     });
     assert.match(readFileSync(CLI, "utf8"), /^#!\/usr\/bin\/env node\n/);

@@ -2,7 +2,7 @@
 // the simulated tenant over HTTPS with the real Graph client and @azure/identity.
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/singleDevice";
-import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../simulator/index";
 import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
 import {
   addEligibleDevice,

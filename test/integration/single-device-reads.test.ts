@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/singleDevice";
 import { CHECK_READ_MAX_AGE_MS } from "../../provider/engine/checkRead";
 import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import {
   addEligibleDevice,
   configureEngine,

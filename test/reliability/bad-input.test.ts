@@ -14,7 +14,7 @@ import * as singleEngine from "../../provider/engine/singleDevice";
 import { devicePath } from "../../provider/graph/ids";
 import { checkFleet } from "../../provider/plan/fleet/inputs";
 import { checkSingleDevice } from "../../provider/plan/singleDevice";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
 import {
   allowedPaths,

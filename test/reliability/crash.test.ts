@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
-import { scaleLimits, type SimulatedTenant } from "../../provider/simulator";
+import { scaleLimits, type SimulatedTenant } from "../../simulator/index";
 import {
   type CommandResult,
   PulumiProject,

@@ -11,7 +11,7 @@ import {
   TOKEN_EXCHANGE_AUDIENCE,
   createClientCertificate,
   type SimulatedTenant,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 
 export type CredentialType = "clientSecret" | "clientCertificate" | "workloadIdentity";
 export const CREDENTIAL_TYPES: CredentialType[] = [

@@ -8,7 +8,7 @@ import * as engine from "../../provider/engine/fleet";
 import { clearCredentialCache } from "../../provider/auth/credential";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
-import type { FaultRuleInput, SimulatedTenant } from "../../provider/simulator";
+import type { FaultRuleInput, SimulatedTenant } from "../../simulator/index";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
 import {
   ROTATE,

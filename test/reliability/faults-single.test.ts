@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/singleDevice";
 import { clearCredentialCache } from "../../provider/auth/credential";
 import type { SingleDeviceState } from "../../provider/plan/singleDevice";
-import type { FaultRuleInput, SimulatedTenant } from "../../provider/simulator";
+import type { FaultRuleInput, SimulatedTenant } from "../../simulator/index";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
 import {
   RotationLedger,

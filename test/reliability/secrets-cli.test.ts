@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
 import { resolveSettings } from "../../provider/auth/settings";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { type CommandResult, PulumiProject } from "../e2e/harness";
 import {
   CA_PEM,

@@ -12,7 +12,7 @@ import { clearCredentialCache, createCredential } from "../../provider/auth/cred
 import { resolveSettings } from "../../provider/auth/settings";
 import * as engine from "../../provider/engine/singleDevice";
 import * as fleetEngine from "../../provider/engine/fleet";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { configureEngine, startTenant } from "../support/tenant";
 import {
   CREDENTIAL_TYPES,

@@ -9,7 +9,7 @@ import type {
   FaultRuleJson,
   LogEntry,
   SimulatedTenant,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { ROTATE } from "../support/tenant";
 
 // Rotation requests (top-level or inside a $batch), Entra's token endpoint, and a device that

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { startTenant } from "../support/tenant";
 import { REPO_DIR, flushResults, record, windowsDevice } from "./support";
 

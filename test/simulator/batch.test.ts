@@ -1,7 +1,7 @@
 // POST /beta/$batch: validation, inner answers in any order, inner 429s with their own
 // Retry-After, dependsOn, and each inner request logged and counted.
 import assert from "node:assert/strict";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { call, errorOf, getToken, startTenant } from "./helpers";
 
 interface BatchAnswer {

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { trustedCaDir } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
-const CLI = path.join(ROOT, "provider/simulator/cli.ts");
+const CLI = path.join(ROOT, "simulator/cli.ts");
 
 function runCli(args: string[]) {
   return spawn(process.execPath, ["-r", "ts-node/register", CLI, ...args], {

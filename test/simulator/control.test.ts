@@ -1,6 +1,6 @@
 // The control API under /_sim/, as another process would use it.
 import assert from "node:assert/strict";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { call, getToken, rotatePath, startTenant } from "./helpers";
 
 describe("simulator: control API", () => {

@@ -12,8 +12,8 @@ import {
   TOKEN_EXCHANGE_AUDIENCE,
   createClientCertificate,
   type SimulatedTenant,
-} from "../../provider/simulator";
-import { loadJose } from "../../provider/simulator/jose";
+} from "../../simulator/index";
+import { loadJose } from "../../simulator/jose";
 import { call, startTenant } from "./helpers";
 
 const FEDERATED_ISSUER = "https://token.actions.example.test";

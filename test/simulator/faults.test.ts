@@ -1,7 +1,7 @@
 // Fault injection: status faults with each Retry-After form, connection faults (reset, drop,
 // hang), latency, counts, probabilities, and faults inside $batch.
 import assert from "node:assert/strict";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { USER_AGENT, call, errorOf, getToken, rotatePath, startTenant } from "./helpers";
 
 const ROTATE = /\/rotateBitLockerKeys$/;

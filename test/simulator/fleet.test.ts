@@ -1,6 +1,6 @@
 // The seeded fleet: deterministic, with each unusual kind of device present and as described.
 import assert from "node:assert/strict";
-import { ERROR_CODES, NIL_GUID, type SimulatedTenant } from "../../provider/simulator";
+import { ERROR_CODES, NIL_GUID, type SimulatedTenant } from "../../simulator/index";
 import { startTenant } from "./helpers";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,7 +1,7 @@
 // Graph's checks of the caller: the bearer token (401) and the app's roles (403, in the
 // shape of the refusing service).
 import assert from "node:assert/strict";
-import { ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ROLES, type SimulatedTenant } from "../../simulator/index";
 import {
   call,
   errorOf,

@@ -7,7 +7,7 @@ import {
   startSimulatedTenant,
   type SimulatedTenant,
   type SimulatedTenantOptions,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 
 export const USER_AGENT = "bitlocker-sim-tests/1.0";
 
@@ -17,7 +17,7 @@ export function trustedCaDir(): string {
   if (!ca || path.basename(ca) !== "ca.pem" || !existsSync(ca)) {
     throw new Error(
       "The simulator tests need Node to trust the simulator's CA before they start. Run " +
-        "test/simulator/run.sh, or: node -r ts-node/register provider/simulator/cli.ts ca " +
+        "test/simulator/run.sh, or: node -r ts-node/register simulator/cli.ts ca " +
         "--ca-dir .sim && NODE_EXTRA_CA_CERTS=$PWD/.sim/ca.pem npx mocha 'test/simulator/**/*.test.ts'",
     );
   }

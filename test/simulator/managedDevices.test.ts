@@ -1,7 +1,7 @@
 // GET /beta/deviceManagement/managedDevices (paging, $select, $filter) and single devices.
 import assert from "node:assert/strict";
 import { ROTATE_ACTION_ODATA_TYPE, type ManagedDevice } from "../../provider/graph/types";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { call, errorOf, getToken, startTenant } from "./helpers";
 
 interface Page {

@@ -1,7 +1,7 @@
 // The request log: what tests count on.
 import assert from "node:assert/strict";
-import type { SimulatedTenant } from "../../provider/simulator";
-import { RequestLog } from "../../provider/simulator/requestLog";
+import type { SimulatedTenant } from "../../simulator/index";
+import { RequestLog } from "../../simulator/requestLog";
 import { USER_AGENT, call, getToken, rotatePath, startTenant } from "./helpers";
 
 describe("simulator: request log", () => {

@@ -6,7 +6,7 @@ import {
   type ManagedDevice,
   type RecoveryKeyInfo,
 } from "../../provider/graph/types";
-import { ERROR_CODES, hresultToInt32, type SimulatedTenant } from "../../provider/simulator";
+import { ERROR_CODES, hresultToInt32, type SimulatedTenant } from "../../simulator/index";
 import { call, errorOf, getToken, rotatePath, sleep, startTenant } from "./helpers";
 
 interface KeyPage {

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 ca_dir="${BITLOCKER_SIM_CA_DIR:-$PWD/.sim}"
-node -r ts-node/register provider/simulator/cli.ts ca --ca-dir "$ca_dir" >/dev/null
+node -r ts-node/register simulator/cli.ts ca --ca-dir "$ca_dir" >/dev/null
 NODE_EXTRA_CA_CERTS="$ca_dir/ca.pem" mocha "test/simulator/**/*.test.ts" "$@"

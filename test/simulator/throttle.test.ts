@@ -1,7 +1,7 @@
 // Intune's limits as sliding windows, scaled by timeScale, counting every request.
 import assert from "node:assert/strict";
-import { INTUNE_LIMITS, scaleLimits, type SimulatedTenant } from "../../provider/simulator";
-import { Throttle } from "../../provider/simulator/throttle";
+import { INTUNE_LIMITS, scaleLimits, type SimulatedTenant } from "../../simulator/index";
+import { Throttle } from "../../simulator/throttle";
 import { call, getToken, rotatePath, sleep, startTenant } from "./helpers";
 
 describe("simulator: throttling", () => {

@@ -4,8 +4,8 @@ import { X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ensureCa } from "../../provider/simulator";
-import { loadOrCreateCa } from "../../provider/simulator/tls/ca";
+import { ensureCa } from "../../simulator/index";
+import { loadOrCreateCa } from "../../simulator/tls/ca";
 import { startTenant } from "./helpers";
 
 describe("simulator: CA and TLS", () => {

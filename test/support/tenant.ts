@@ -12,7 +12,7 @@ import {
   type SimulatedTenant,
   type SimulatedTenantOptions,
   type WireManagedDevice,
-} from "../../provider/simulator";
+} from "../../simulator/index";
 import { configure } from "../../provider/engine/context";
 
 export const CA_DIR = path.resolve(__dirname, "../../.sim");

@@ -13,7 +13,7 @@ import {
 import { readExport } from "../../provider/report/exported";
 import { rowsOf } from "../../provider/report/rows";
 import type { ReportRow } from "../../provider/report/types";
-import { ERROR_CODES, hresultToInt32 } from "../../provider/simulator";
+import { ERROR_CODES, hresultToInt32 } from "../../simulator/index";
 import { exported, failedOutcome, fleet, guid, HASH, rec, secret, single } from "./report-fixtures";
 
 /** Every HRESULT plan/hresult.ts knows. */

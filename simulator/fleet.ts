@@ -1,7 +1,7 @@
 // A deterministic fleet: the same seed and options give the same devices and GUIDs.
 // Each unusual device has exactly one reason to be unusual, so tests can pick it by profile.
-import type { DeviceActionResult } from "../graph/types";
-import { ROTATE_ACTION_ODATA_TYPE } from "../graph/types";
+import type { DeviceActionResult } from "./graphTypes";
+import { ROTATE_ACTION_ODATA_TYPE } from "./graphTypes";
 import {
   ERROR_CODES,
   NIL_GUID,

@@ -1,5 +1,5 @@
 // /{v1.0|beta}/informationProtection/bitlocker/recoveryKeys: escrow evidence, never a key.
-import type { RecoveryKeyInfo } from "../../graph/types";
+import type { RecoveryKeyInfo } from "../graphTypes";
 import { graphError, jsonResponse, type SimRequest, type SimResponse } from "../http/exchange";
 import type { GraphContext } from "./context";
 import { ODataError, decodeSkipToken, nextLink } from "./odata";

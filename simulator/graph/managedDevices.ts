@@ -1,5 +1,5 @@
 // /beta/deviceManagement/{managedDevices|comanagedDevices}: list, get, rotateBitLockerKeys.
-import type { DeviceCollection } from "../../graph/types";
+import type { DeviceCollection } from "../graphTypes";
 import { isCoManaged, type SimDevice } from "../devices";
 import { intuneError, jsonResponse, type SimRequest, type SimResponse } from "../http/exchange";
 import type { GraphContext } from "./context";

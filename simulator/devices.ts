@@ -1,6 +1,6 @@
 // The simulated device model: Graph's managedDevice as it goes on the wire, plus how the
 // device behaves when it checks in after a rotation request.
-import type { DeviceActionResult, ManagedDevice } from "../graph/types";
+import type { DeviceActionResult, ManagedDevice } from "./graphTypes";
 
 /** A managedDevice with the extra (unused by the client) fields a real one carries. */
 export interface WireManagedDevice extends ManagedDevice {

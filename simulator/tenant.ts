@@ -1,7 +1,7 @@
 // startSimulatedTenant: wires the CA, the HTTPS server, Entra ID, Graph and the control API
 // into one SimulatedTenant.
-import type { DeviceActionResult, RecoveryKeyInfo } from "../graph/types";
-import { ROTATE_ACTION_ODATA_TYPE } from "../graph/types";
+import type { DeviceActionResult, RecoveryKeyInfo } from "./graphTypes";
+import { ROTATE_ACTION_ODATA_TYPE } from "./graphTypes";
 import { handleControl } from "./control";
 import { DEFAULT_KEY_CAP_ERROR_CODE, DeviceStore } from "./deviceStore";
 import type { DeviceInput, DevicePatch, RotationOutcome, WireManagedDevice } from "./devices";

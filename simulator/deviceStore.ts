@@ -1,8 +1,8 @@
 // Devices, their recovery-key entries, and the rotations waiting for a check-in.
 // Everything is keyed by id so per-request work stays O(1) (plus a page's worth of devices).
 import { randomUUID } from "node:crypto";
-import type { DeviceActionResult, RecoveryKeyInfo } from "../graph/types";
-import { ROTATE_ACTION_ODATA_TYPE } from "../graph/types";
+import type { DeviceActionResult, RecoveryKeyInfo } from "./graphTypes";
+import { ROTATE_ACTION_ODATA_TYPE } from "./graphTypes";
 import { ERROR_CODES, type DevicePatch, type SimDevice } from "./devices";
 import { rotateResult } from "./fleet";
 

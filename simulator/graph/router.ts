@@ -1,6 +1,6 @@
 // Graph's request path for one request (top-level or inside a $batch): authenticate, route,
 // count against Intune's limits, check the app's roles, handle.
-import type { DeviceCollection } from "../../graph/types";
+import type { DeviceCollection } from "../graphTypes";
 import { ROLES } from "../entra/apps";
 import { graphError, tooManyRequests, type SimRequest, type SimResponse } from "../http/exchange";
 import { formatSeconds } from "../faults";

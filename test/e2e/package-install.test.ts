@@ -1,0 +1,346 @@
+// The package as a user gets it: `npm pack` tarballs (never a link, never the workspace)
+// installed with npm, pnpm and yarn into the README's project (templates/bitlocker-typescript/)
+// in a temp dir outside the repository, run by the real Pulumi CLI with the plugins that take
+// `node` from PATH, as the official ones do, against the simulated tenant from the simulator's
+// own tarball. No NODE_PRESERVE_SYMLINKS: an installed package must not need it.
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as Simulator from "../../simulator/index";
+import { pulumiBinDir, REPO_DIR, RunningCommand, type CommandResult } from "./harness";
+import { ROTATE } from "../support/tenant";
+
+const TEMPLATE = path.join(REPO_DIR, "templates", "bitlocker-typescript");
+const TEMPLATE_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"];
+const GOLDEN_PROVIDERS = JSON.parse(
+  fs.readFileSync(
+    path.join(REPO_DIR, "test", "unit", "fixtures", "serialized-provider.js.txt"),
+    "utf8",
+  ),
+) as Record<string, string>;
+const PLUGINS = [
+  "pulumi-language-nodejs",
+  "pulumi-language-nodejs.js",
+  "pulumi-resource-pulumi-nodejs",
+];
+const README = fs.readFileSync(path.join(REPO_DIR, "README.md"), "utf8");
+const PNPM = "pnpm@12.4.2";
+const YARN = "yarn@1.22.22";
+const NODE_MESSAGE =
+  /^.*pulumi-intune-bitlocker needs Node\.js ≥ 22\.19, found 20\.\d+\.\d+ \(\/usr\/bin\/node\): put a newer node first on PATH.*$/m;
+
+/** The README's fenced block that follows the line **`<file>`**. */
+export function readmeBlock(readme: string, file: string): string | undefined {
+  const marker = `**\`${file}\`**`;
+  const at = readme.indexOf(marker);
+  if (at < 0) return undefined;
+  const m = /```[a-z]*\n([\s\S]*?)```/.exec(readme.slice(at));
+  return m?.[1];
+}
+
+function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 10 * 60_000,
+): Promise<CommandResult> {
+  return new RunningCommand(`${path.basename(file)} ${args.join(" ")}`, file, args, {
+    cwd,
+    env,
+    timeoutMs,
+  }).done;
+}
+
+async function ok(p: Promise<CommandResult>): Promise<CommandResult> {
+  const r = await p;
+  if (r.code !== 0)
+    throw new Error(
+      `${r.command} exited ${r.code ?? r.signal}\n${r.stdout}\n--- stderr ---\n${r.stderr}`,
+    );
+  return r;
+}
+
+/** A directory holding only `node` (a link to `target`): first on PATH, it decides the Node. */
+function nodeDir(root: string, name: string, target: string): string {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.symlinkSync(target, path.join(dir, "node"));
+  return dir;
+}
+
+describe("the package a user installs: tarballs into the README's project with npm, pnpm, yarn, run by the real CLI", function () {
+  this.timeout(40 * 60_000);
+  let work: string;
+  let bin: string | undefined;
+  /** The CLI, beside this checkout's plugins (linked, so they are exactly what is committed). */
+  const cliBin = (): string => {
+    if (bin) return bin;
+    const dir = path.join(work, "bin");
+    fs.mkdirSync(dir);
+    fs.symlinkSync(path.join(pulumiBinDir(), "pulumi"), path.join(dir, "pulumi"));
+    for (const p of PLUGINS)
+      fs.symlinkSync(path.join(REPO_DIR, "scripts", "plugins", p), path.join(dir, p));
+    return (bin = dir);
+  };
+  let node24: string;
+  let node20: string;
+  let tarballs: { provider: string; simulator: string };
+  let caPem: string;
+
+  before(function () {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "pib-package-"));
+    node24 = nodeDir(
+      work,
+      "node24",
+      fs.realpathSync(path.join(REPO_DIR, "node_modules", ".bin", "node")),
+    );
+    node20 = nodeDir(work, "node20", "/usr/bin/node");
+    // `npm pack` runs prepack: a clean build of each package.
+    const packed = JSON.parse(
+      execFileSync(
+        "npm",
+        ["pack", "--json", "--pack-destination", work, "-w", "provider", "-w", "simulator"],
+        {
+          cwd: REPO_DIR,
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${node24}${path.delimiter}${process.env.PATH}` },
+        },
+      ),
+    ) as { name: string; filename: string }[];
+    const file = (name: string) => path.join(work, packed.find((p) => p.name === name)!.filename);
+    tarballs = {
+      provider: file("pulumi-intune-bitlocker"),
+      simulator: file("pulumi-intune-bitlocker-simulator"),
+    };
+  });
+
+  after(() => {
+    if (process.env.E2E_KEEP === "1") console.log(`[package-install] kept ${work}`);
+    else if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("the tarball holds LICENSE, README, CHANGELOG, types and no source maps; dependencies are ranges; no simulator in it", () => {
+    const files = execFileSync("tar", ["-tzf", tarballs.provider], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    for (const f of [
+      "package/LICENSE",
+      "package/README.md",
+      "package/CHANGELOG.md",
+      "package/dist/index.d.ts",
+    ])
+      assert.ok(files.includes(f), `${f} in the tarball`);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith(".map")),
+      [],
+    );
+    assert.deepEqual(
+      files.filter((f) => /simulator/.test(f)),
+      [],
+    );
+    const pkg = JSON.parse(
+      execFileSync("tar", ["-xzOf", tarballs.provider, "package/package.json"], {
+        encoding: "utf8",
+      }),
+    ) as { dependencies: Record<string, string>; engines: { node: string } };
+    assert.deepEqual(Object.keys(pkg.dependencies).sort(), ["@azure/identity", "undici"]);
+    for (const [name, range] of Object.entries(pkg.dependencies))
+      assert.match(range, /^\^\d+\.\d+\.\d+$/, `${name}: a caret range, not a pin`);
+    assert.equal(pkg.engines.node, ">=22.19.0");
+    assert.equal(
+      fs.readFileSync(path.join(REPO_DIR, "LICENSE"), "utf8"),
+      execFileSync("tar", ["-xzOf", tarballs.provider, "package/LICENSE"], { encoding: "utf8" }),
+    );
+  });
+
+  it("the README's 'Use it' project is templates/bitlocker-typescript/, file for file", () => {
+    for (const f of TEMPLATE_FILES)
+      assert.equal(readmeBlock(README, f), fs.readFileSync(path.join(TEMPLATE, f), "utf8"), f);
+  });
+
+  const managers: {
+    name: string;
+    install: (env: NodeJS.ProcessEnv, dir: string) => Promise<CommandResult>;
+  }[] = [
+    {
+      name: "npm",
+      install: (env, dir) => run("npm", ["install", "--no-audit", "--no-fund"], dir, env),
+    },
+    {
+      name: "pnpm",
+      install: (env, dir) => {
+        // pnpm ≥ 11 refuses an install with an unreviewed build script; @pulumi/pulumi's
+        // protobufjs has one (a version notice). What the README tells pnpm users to write.
+        fs.writeFileSync(
+          path.join(dir, "pnpm-workspace.yaml"),
+          readmeBlock(README, "pnpm-workspace.yaml")!,
+        );
+        return run("npx", ["--yes", PNPM, "install"], dir, env);
+      },
+    },
+    {
+      name: "yarn",
+      install: (env, dir) =>
+        run("npx", ["--yes", YARN, "install", "--non-interactive", "--no-lockfile"], dir, env),
+    },
+  ];
+
+  for (const pm of managers) {
+    it(`${pm.name}: up rotates each device once, an unchanged up nothing, a token change each device once more`, async () => {
+      const dir = path.join(work, pm.name);
+      fs.mkdirSync(dir);
+      for (const f of TEMPLATE_FILES) fs.copyFileSync(path.join(TEMPLATE, f), path.join(dir, f));
+      // The published names, from the tarballs: as `npm install <tarball>` records them.
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+      pkg.dependencies["pulumi-intune-bitlocker"] = `file:${tarballs.provider}`;
+      pkg.devDependencies["pulumi-intune-bitlocker-simulator"] = `file:${tarballs.simulator}`;
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: [cliBin(), node24, process.env.PATH].join(path.delimiter),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
+        PULUMI_HOME: path.join(dir, ".pulumi-home"),
+        PULUMI_CONFIG_PASSPHRASE: "package-test",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        NO_COLOR: "1",
+      };
+      for (const k of [
+        "NODE_PRESERVE_SYMLINKS",
+        "PULUMI_NODEJS_TRANSPILE_ONLY",
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PULUMI_ACCESS_TOKEN",
+        "PULUMI_STACK",
+        "NODE_EXTRA_CA_CERTS",
+      ])
+        delete env[k];
+      for (const k of Object.keys(env)) if (/^(AZURE_|BITLOCKER_)/.test(k)) delete env[k];
+      fs.mkdirSync(path.join(dir, ".state"));
+
+      await ok(pm.install(env, dir));
+      // Installed from the tarball, not linked to the workspace.
+      const installed = fs.realpathSync(path.join(dir, "node_modules", "pulumi-intune-bitlocker"));
+      assert.ok(
+        installed.startsWith(fs.realpathSync(dir) + path.sep),
+        `${installed} is inside the project`,
+      );
+
+      // The simulated tenant from the installed simulator package, its CA in the project.
+      const sim = require(
+        path.join(dir, "node_modules", "pulumi-intune-bitlocker-simulator"),
+      ) as typeof Simulator;
+      caPem = (await sim.ensureCa(path.join(dir, ".sim"))).certPath;
+      env.NODE_EXTRA_CA_CERTS = caPem;
+      const tenant = await sim.startSimulatedTenant({ caDir: path.join(dir, ".sim") });
+      try {
+        const pulumi = (...args: string[]) =>
+          ok(run("pulumi", ["--color=never", ...args], dir, env));
+        await pulumi("stack", "init", "dev");
+        await pulumi("config", "set", "bitlocker:tenantId", tenant.tenantId);
+        await pulumi("config", "set", "bitlocker:clientId", tenant.defaultApp.clientId);
+        await pulumi(
+          "config",
+          "set",
+          "--secret",
+          "bitlocker:clientSecret",
+          tenant.defaultApp.clientSecret,
+        );
+        await pulumi("config", "set", "bitlocker:authorityHost", tenant.authorityHost);
+        await pulumi("config", "set", "bitlocker:graphEndpoint", tenant.url);
+
+        const byDevice = () => {
+          const counts = new Map<string, number>();
+          for (const e of tenant.log.entries({
+            method: "POST",
+            pathMatches: ROTATE,
+            status: 204,
+          })) {
+            const id = e.path.split("/").at(-2) ?? "";
+            counts.set(id, (counts.get(id) ?? 0) + 1);
+          }
+          return counts;
+        };
+        const names = new Map(tenant.listDevices().map((d) => [d.id, d.deviceName]));
+
+        await pulumi("up", "--yes", "--skip-preview");
+        const state = JSON.parse((await pulumi("stack", "export")).stdout) as {
+          deployment: {
+            resources?: {
+              type: string;
+              inputs?: Record<string, unknown>;
+              outputs?: Record<string, unknown>;
+            }[];
+          };
+        };
+        const resources = (state.deployment.resources ?? []).filter((r) =>
+          r.type.startsWith("pulumi-nodejs:dynamic/"),
+        );
+        const single = resources.filter((r) => r.type.endsWith(":BitLockerKeyRotation"));
+        const fleet = resources.filter((r) => r.type.endsWith(":BitLockerKeyRotationFleet"));
+        assert.equal(single.length, 1);
+        assert.equal(fleet.length, 1);
+        // The compact provider, byte for byte as the golden test has it, whatever the layout.
+        for (const r of resources)
+          assert.equal(r.outputs?.__provider, GOLDEN_PROVIDERS[r.type], r.type);
+        const helpdesk = single[0]!.inputs!.managedDeviceId as string;
+        const desktops = fleet[0]!.inputs!.managedDeviceIds as string[];
+        const expected = [helpdesk, ...desktops].sort();
+        assert.ok(
+          desktops.length >= 2,
+          `the simulated tenant has DESKTOP-* devices that can rotate (${desktops.length})`,
+        );
+        assert.ok(!desktops.includes(helpdesk), "no device in two resources");
+        for (const id of expected) assert.match(names.get(id) ?? "", /^DESKTOP-/);
+        assert.deepEqual(
+          [...byDevice()].sort(),
+          expected.map((id) => [id, 1]),
+          "one rotation per device",
+        );
+
+        const before = tenant.log.count({ method: "POST", pathMatches: ROTATE });
+        await pulumi("up", "--yes", "--skip-preview");
+        assert.equal(
+          tenant.log.count({ method: "POST", pathMatches: ROTATE }),
+          before,
+          "an unchanged up: 0 POSTs",
+        );
+
+        const index = path.join(dir, "index.ts");
+        const source = fs.readFileSync(index, "utf8");
+        fs.writeFileSync(
+          index,
+          source.replace('"INC-0042"', '"INC-0043"').replace('"2026-Q4"', '"2027-Q1"'),
+        );
+        await pulumi("up", "--yes", "--skip-preview");
+        assert.deepEqual(
+          [...byDevice()].sort(),
+          expected.map((id) => [id, 2]),
+          "a token change: exactly one more per device",
+        );
+
+        if (pm.name === "npm") {
+          // Node 20 first on PATH: one line from the package, no stack, for the program
+          // (preview) and for the provider process (refresh loads only the provider).
+          const old = { ...env, PATH: [cliBin(), node20, process.env.PATH].join(path.delimiter) };
+          for (const cmd of [["preview"], ["refresh", "--yes", "--skip-preview"]]) {
+            const r = await run("pulumi", ["--color=never", ...cmd], dir, old);
+            const out = r.stdout + r.stderr;
+            assert.notEqual(r.code, 0, out);
+            assert.match(out, NODE_MESSAGE, out);
+            assert.doesNotMatch(out, /TypeError|\n\s+at .*\(.*:\d+:\d+\)/, out);
+          }
+          assert.equal(
+            tenant.log.count({ method: "POST", pathMatches: ROTATE }),
+            expected.length * 2,
+          );
+        }
+      } finally {
+        await tenant.close();
+      }
+    });
+  }
+});
