@@ -4,7 +4,7 @@
 // pending operation, so the next `pulumi up` (fault gone) simply rotates every device once.
 import * as assert from "node:assert/strict";
 import { parseRecord } from "../../provider/plan/fleet/record";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { PulumiProject } from "./harness";
 import {
   FLEET_PROGRAM,

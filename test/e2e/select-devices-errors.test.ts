@@ -2,7 +2,7 @@
 // reason as one line (a pulumi.RunError), with no stack trace, no "unhandled exception" and no
 // dump of the error object's fields.
 import * as assert from "node:assert/strict";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import { PulumiProject, type CommandResult } from "./harness";
 import { bareEnv, closeStack, startE2eTenant, tenantEnv, text, windowsDevice } from "./support";
 

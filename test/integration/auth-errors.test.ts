@@ -12,11 +12,11 @@ import { clearCredentialCache, createCredential } from "../../provider/auth/cred
 import { SettingsError, resolveSettings } from "../../provider/auth/settings";
 import { GraphClient } from "../../provider/graph/client";
 import { GraphError } from "../../provider/graph/errors";
-import { createClientCertificate, type SimulatedTenant } from "../../provider/simulator";
+import { createClientCertificate, type SimulatedTenant } from "../../simulator/index";
 import {
   issueCertificate,
   type CertificateWithKey,
-} from "../../provider/simulator/tls/certificates";
+} from "../../simulator/tls/certificates";
 import { CA_DIR, TOKEN_PATH, startTrustedTenant, tenantSettings } from "../support/tenant";
 
 const CREDENTIAL_BLAME = /check bitlocker:tenantId, bitlocker:clientId/i;

@@ -10,7 +10,7 @@ import { SAME_CLOCK_MARGIN_MS } from "../../provider/plan/evidence";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
-import type { SimulatedTenant } from "../../provider/simulator";
+import type { SimulatedTenant } from "../../simulator/index";
 import {
   addEligibleDevice,
   configureEngine,

@@ -9,7 +9,7 @@ import * as single from "../../provider/engine/singleDevice";
 import { RecordedFailure } from "../../provider/engine/errors";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord } from "../../provider/plan/fleet/record";
-import { ALL_ROLES, type SimulatedTenant } from "../../provider/simulator";
+import { ALL_ROLES, type SimulatedTenant } from "../../simulator/index";
 import {
   addEligibleDevice,
   configureEngine,

@@ -12,7 +12,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
-import { scaleLimits, type SimulatedTenant } from "../../provider/simulator";
+import { scaleLimits, type SimulatedTenant } from "../../simulator/index";
 import {
   E2E_TMP_DIR,
   PulumiProject,
