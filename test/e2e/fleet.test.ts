@@ -264,7 +264,12 @@ describe("e2e: a fleet run of 300 devices killed mid-way (pulumi CLI)", function
     project = await PulumiProject.create({
       name: "fleet-crash",
       program: FLEET_PROGRAM,
-      env: { ...tenantEnv(tenant), BITLOCKER_THROTTLE_WINDOW_SECONDS: "5" },
+      env: {
+        ...tenantEnv(tenant),
+        BITLOCKER_THROTTLE_WINDOW_SECONDS: "5",
+        // Above the default blast-radius limit (100): this token change is meant.
+        BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(N),
+      },
     });
     // Brought under management without rotating; the token change below rotates all 300.
     await setFleet(project, { managedDeviceIds: ids, rotationToken: "A", rotateOnCreate: false });
