@@ -101,8 +101,7 @@ describe("settings: maxRotationsPerUpdate", () => {
     for (const bad of ["-1", "2.5", "many", "100001"]) {
       assert.throws(
         () => resolveMaxRotationsPerUpdate({ [key]: bad }, {}),
-        (e: unknown) =>
-          e instanceof SettingsError && e.key === key && e.source === "config",
+        (e: unknown) => e instanceof SettingsError && e.key === key && e.source === "config",
         bad,
       );
     }
