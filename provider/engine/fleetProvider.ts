@@ -24,6 +24,7 @@ import { withDeadline } from "../graph/deadline";
 import { engineContext, maxRotationsPerUpdate } from "./context";
 import { rotationGuard } from "../plan/fleet/guard";
 import { describeFleetPlan } from "../plan/fleet/describe";
+import { summarizeFleetRun } from "../plan/fleet/summary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
@@ -181,6 +182,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     if (news.waitFor !== "requested") await waitForOutcomes(graph, news, results, pacers.reads);
   }
   const state = stateAfterRun(olds, news, plan, results, at, formatRecord, localTimes);
+  log(summarizeFleetRun(label, plan, results));
   const failed = [...results].filter(([, r]) => r.status === "error" || r.status === "unverified");
   if (failed.length > 0 || readFailure) {
     throw new RecordedFailure(failureMessage(label, state, failed, errors, readFailure), id, {

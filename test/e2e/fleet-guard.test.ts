@@ -97,7 +97,9 @@ describe("e2e: a fleet change above bitlocker:maxRotationsPerUpdate (pulumi CLI)
     await project.configSet(LIMIT_KEY, "12");
     const { result } = await project.preview();
     assert.match(text(result), /fleet fleet: rotate 12 \(if eligible\): .*; 0 unchanged/);
-    await project.up();
+    const up = await project.up();
+    // `up` ends with a summary line for the fleet.
+    assert.match(text(up), /fleet fleet done: rotated 12 \(requested 12\); unchanged 0/);
     const byDevice = rotationsByDevice(tenant);
     assert.equal(rotations(tenant), 12);
     for (const id of ids) assert.equal(byDevice.get(id)?.length, 1, `device ${id}`);
@@ -120,7 +122,8 @@ describe("e2e: a fleet change above bitlocker:maxRotationsPerUpdate (pulumi CLI)
     assert.ok(line, `a preview line for 3 rotations:\n${text(result)}`);
     for (const id of [...added, edited]) assert.ok(line.includes(id), `names ${id}: ${line}`);
     assert.match(line, /; 11 unchanged/);
-    await project.up();
+    const up = await project.up();
+    assert.match(text(up), /fleet fleet done: rotated 3 \(requested 3\); unchanged 11/);
     assert.deepEqual([...rotationsByDevice(tenant).keys()].sort(), [...added, edited].sort());
 
     // rotateOnCreate: false: a newcomer is adopted, and the preview says so by name.
@@ -136,7 +139,8 @@ describe("e2e: a fleet change above bitlocker:maxRotationsPerUpdate (pulumi CLI)
       text(again.result),
       new RegExp(`fleet fleet: adopt 1 without rotating: ${adopted}; 14 unchanged`),
     );
-    await project.up();
+    const adopting = await project.up();
+    assert.match(text(adopting), /fleet fleet done: rotated 0; adopted 1; unchanged 14/);
     assert.equal(rotations(tenant), 0);
   });
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { rotationGuard, wouldRotate } from "../../provider/plan/fleet/guard";
 import { describeFleetPlan } from "../../provider/plan/fleet/describe";
+import { summarizeFleetRun } from "../../provider/plan/fleet/summary";
+import type { DeviceRecord } from "../../provider/plan/fleet/record";
 import { planFleet } from "../../provider/plan/fleet/plan";
 import { formatRecord, tokenHash } from "../../provider/plan/fleet/record";
 import {
@@ -133,5 +135,39 @@ describe("plan/fleet describe: the preview line", () => {
   it("says nothing when no device is touched", () => {
     const old = recorded(ids(3), "A");
     assert.equal(describeFleetPlan("f", planFleet(old, inputs(ids(3), "A"))), undefined);
+  });
+});
+
+describe("plan/fleet summary: the line `up` ends with", () => {
+  const rec = (status: string, detail?: string) =>
+    ({ status, at: "2026-11-28T00:00:00Z", token: "abc", detail }) as DeviceRecord;
+  it("groups by outcome and reason with the first ids, and says what to do", () => {
+    const results = new Map<string, DeviceRecord>([
+      ["r1", rec("requested")],
+      ["r2", rec("done")],
+      ["p1", rec("pending")],
+      ["f1", rec("failed", "0x80310008")],
+      ["s1", rec("skipped", "osTooOld")],
+      ["s2", rec("skipped", "osTooOld")],
+      ["s3", rec("skipped", "keyCap")],
+      ["e1", rec("error", "Forbidden")],
+      ["u1", rec("unverified")],
+      ["a1", rec("adopted")],
+    ]);
+    assert.equal(
+      summarizeFleetRun("laptops", { unchanged: ["x", "y"], forget: ["z"] }, results),
+      "fleet laptops done: rotated 4 (requested 1, done 1, pending 1, failed 1); " +
+        "device reported failure 1 (0x80310008 1: f1); " +
+        "skipped 3 (osTooOld 2: s1, s2; keyCap 1: s3); " +
+        "not rotated 2 (Forbidden 1: e1; unverified 1: u1): run `pulumi up` again, nothing is sent twice; " +
+        "pending 1: run `pulumi refresh` to follow their outcome; adopted 1; unchanged 2; forgotten 1",
+    );
+  });
+  it("a clean run says only what it rotated", () => {
+    const results = new Map([["r1", rec("requested")]]);
+    assert.equal(
+      summarizeFleetRun("f", { unchanged: [], forget: [] }, results),
+      "fleet f done: rotated 1 (requested 1); unchanged 0",
+    );
   });
 });
