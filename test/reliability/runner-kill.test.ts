@@ -185,6 +185,8 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
         program: FLEET_PROGRAM,
         env: {
           ...tenantEnv(tenant),
+          // Every token change here rotates the whole fleet on purpose (default limit: 100).
+          BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(N),
           ...env,
           ...runner("setup"),
           ...(plugin === "Pulumi's own plugin script" ? officialPluginPath() : {}),
@@ -316,6 +318,8 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
         ...tenantEnv(tenant),
         BITLOCKER_THROTTLE_WINDOW_SECONDS: "2",
         BITLOCKER_POST_SHARE_OF_LIMIT: "0.1",
+        // Every token change here rotates the whole fleet on purpose (default limit: 100).
+        BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(n),
         ...runner(`${name}-setup`),
       },
     });
