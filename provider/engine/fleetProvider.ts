@@ -21,7 +21,10 @@ import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { withDeadline } from "../graph/deadline";
-import { engineContext } from "./context";
+import { engineContext, maxRotationsPerUpdate } from "./context";
+import { rotationGuard } from "../plan/fleet/guard";
+import { describeFleetPlan } from "../plan/fleet/describe";
+import { summarizeFleetRun } from "../plan/fleet/summary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
@@ -42,14 +45,38 @@ type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 const READ_CHUNK = 100;
 const MAX_SENDS_PER_DEVICE = 10;
 
-export async function check(_olds: Props, news: Props) {
-  return checkFleet(news);
+export async function check(olds: Props, news: Props) {
+  const checked = checkFleet(news);
+  // A create has no diff: its blast radius is judged here. An update's is judged in diff,
+  // which sees the old records (check sees only the old inputs).
+  if (checked.failures.length === 0 && olds.managedDeviceIds === undefined) {
+    const inputs = checked.inputs as unknown as Inputs;
+    const d = diffFleet({}, inputs);
+    if (d.plan) {
+      const line = describeFleetPlan(inputs.label ?? "fleet", d.plan, true);
+      if (line) log(line);
+      const verdict = rotationGuard(inputs.label ?? "fleet", d.plan, maxRotationsPerUpdate());
+      if (!verdict.allowed)
+        return {
+          ...checked,
+          failures: [{ property: "managedDeviceIds", reason: verdict.message }],
+        };
+    }
+  }
+  return checked;
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {
   const inputs = news as unknown as Inputs;
   const d = diffFleet(olds as Partial<FleetState>, inputs);
-  if (d.plan) describePlan(inputs.label ?? "fleet", d.plan);
+  if (d.plan) {
+    const label = inputs.label ?? "fleet";
+    const line = describeFleetPlan(label, d.plan);
+    if (line) log(line);
+    // Thrown at diff, so `pulumi preview` fails with it and `pulumi up` never reaches update.
+    const verdict = rotationGuard(label, d.plan, maxRotationsPerUpdate());
+    if (!verdict.allowed) throw new Error(verdict.message);
+  }
   return { changes: d.changes, replaces: [] as string[], deleteBeforeReplace: false };
 }
 
@@ -155,6 +182,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     if (news.waitFor !== "requested") await waitForOutcomes(graph, news, results, pacers.reads);
   }
   const state = stateAfterRun(olds, news, plan, results, at, formatRecord, localTimes);
+  log(summarizeFleetRun(label, plan, results));
   const failed = [...results].filter(([, r]) => r.status === "error" || r.status === "unverified");
   if (failed.length > 0 || readFailure) {
     throw new RecordedFailure(failureMessage(label, state, failed, errors, readFailure), id, {
@@ -342,21 +370,6 @@ function failureMessage(
 function noAnswer(e: Error): boolean {
   const status = (e as { status?: number }).status;
   return status === 0 || status === 429 || (status !== undefined && status >= 500);
-}
-
-function describePlan(label: string, plan: FleetPlan): void {
-  const parts = [
-    plan.rotate.length ? `rotate ${plan.rotate.length} (if eligible): ${sample(plan.rotate)}` : "",
-    plan.settle.length ? `check ${plan.settle.length} with a lost answer before resending` : "",
-    plan.adopt.length ? `adopt ${plan.adopt.length} without rotating` : "",
-    plan.forget.length ? `forget ${plan.forget.length}` : "",
-  ].filter(Boolean);
-  if (parts.length > 0)
-    log(`fleet ${label}: ${parts.join("; ")}; ${plan.unchanged.length} unchanged`);
-}
-
-function sample(ids: string[]): string {
-  return ids.slice(0, 10).join(", ") + (ids.length > 10 ? `, … (+${ids.length - 10})` : "");
 }
 
 function parsed(devices: Record<string, string>): Map<string, DeviceRecord> {

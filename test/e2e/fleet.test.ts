@@ -16,7 +16,7 @@
 import * as assert from "node:assert/strict";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../simulator/index";
-import { changes, PulumiProject, type StackExport } from "./harness";
+import { changes, isRunning, providerHosts, PulumiProject, type StackExport } from "./harness";
 import {
   FLEET_PROGRAM,
   eventually,
@@ -264,7 +264,12 @@ describe("e2e: a fleet run of 300 devices killed mid-way (pulumi CLI)", function
     project = await PulumiProject.create({
       name: "fleet-crash",
       program: FLEET_PROGRAM,
-      env: { ...tenantEnv(tenant), BITLOCKER_THROTTLE_WINDOW_SECONDS: "5" },
+      env: {
+        ...tenantEnv(tenant),
+        BITLOCKER_THROTTLE_WINDOW_SECONDS: "5",
+        // Above the default blast-radius limit (100): this token change is meant.
+        BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(N),
+      },
     });
     // Brought under management without rotating; the token change below rotates all 300.
     await setFleet(project, { managedDeviceIds: ids, rotationToken: "A", rotateOnCreate: false });
@@ -292,8 +297,12 @@ describe("e2e: a fleet run of 300 devices killed mid-way (pulumi CLI)", function
       () => rotations(tenant) >= 120 || running.child.exitCode !== null,
       "120 rotations",
     );
-    running.kill("SIGKILL"); // the CLI, the language host and the provider host
+    // As a CI runner kills a job: the CLI's process group. The provider host runs in a group
+    // of its own and must notice and exit (engine/engineWatchdog.ts).
+    const hosts = providerHosts(running.child.pid!);
+    running.signalGroup("SIGKILL");
     const result = await running.done;
+    await eventually(() => !hosts.some(isRunning), "the provider host to exit", 1500);
     // Requests already inside the tenant (50 ms latency) finish on their own.
     await new Promise((r) => setTimeout(r, 300));
     atKill = rotations(tenant);

@@ -1,5 +1,6 @@
 // Crashes and races under the real `pulumi` CLI (file backend) against the simulated tenant:
-//   - SIGKILL of the whole `pulumi up` process tree while a rotation request is inside the
+//   - SIGKILL of `pulumi up`'s process group (as CI runners kill a job; the provider host, in a
+//     group of its own, must exit by itself) while a rotation request is inside the
 //     tenant, during a create and during an update of one device;
 //   - SIGKILL during a fleet run of 300 devices (tenant latency 50 ms);
 //   - two `pulumi up` of one stack at once.
@@ -13,7 +14,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import { scaleLimits, type SimulatedTenant } from "../../simulator/index";
-import { type CommandResult, PulumiProject, type StackExport } from "../e2e/harness";
+import {
+  type CommandResult,
+  PulumiProject,
+  type StackExport,
+  isRunning,
+  providerHosts,
+} from "../e2e/harness";
 import {
   FLEET_PROGRAM,
   SINGLE_PROGRAM,
@@ -166,8 +173,12 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
         await until("the rotation request to reach the tenant", () =>
           tenant.faults().some((f) => f.id === rule.id && f.hits >= 1),
         );
-        running.kill("SIGKILL"); // the CLI, the language host and the provider host
+        // As a CI runner kills a job: the CLI's process group; the provider host, in a group
+        // of its own, must notice and exit (engine/engineWatchdog.ts).
+        const hosts = providerHosts(running.child.pid!);
+        running.signalGroup("SIGKILL");
         const killed = await running.done;
+        await until("the provider host to exit", () => !hosts.some(isRunning), 1500);
         assert.equal(killed.killed, true, `up ended by itself:\n${text(killed)}`);
         await sleep(3500); // the request in flight lands: Intune acts on it
         const atKill = ledger.accepted(start).get(d.id) ?? 0;
@@ -237,8 +248,10 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
           "120 rotations",
           () => ledger.accepted(start).size >= 120 || running.child.exitCode !== null,
         );
-        running.kill("SIGKILL");
+        const hosts = providerHosts(running.child.pid!);
+        running.signalGroup("SIGKILL"); // as a CI runner kills a job
         const killed = await running.done;
+        await until("the provider host to exit", () => !hosts.some(isRunning), 1500);
         await sleep(500); // requests inside the tenant (50 ms latency) finish on their own
         const atKill = ledger.accepted(start).size;
         assert.equal(killed.killed, true, `up ended by itself:\n${text(killed)}`);
@@ -260,7 +273,7 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
           suite: "crashes (pulumi CLI)",
           case: `SIGKILL during a fleet run (300 devices), re-run on ${rerunOn}`,
           injected:
-            "token A→B on 300 devices, tenant latency 50 ms; `pulumi up` SIGKILLed (process tree) after ≥120 rotations",
+            "token A→B on 300 devices, tenant latency 50 ms; `pulumi up`'s process group SIGKILLed after ≥120 rotations",
           happened: `killed after ${atKill} rotations; ${notes.join("; ")}`,
           state: "the killed run's records never reached state (all token A)",
           converged:

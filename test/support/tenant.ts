@@ -89,6 +89,9 @@ export function engineConfig(
     "bitlocker:clientSecret": app.clientSecret,
     "bitlocker:authorityHost": tenant.authorityHost,
     "bitlocker:graphEndpoint": tenant.url,
+    // These tests call create/update with fleets of up to 600 on purpose; the blast-radius
+    // guard has its own tests (test/unit/fleet-guard.test.ts, test/e2e/fleet-guard.test.ts).
+    "bitlocker:maxRotationsPerUpdate": "100000",
     ...extra,
   };
 }

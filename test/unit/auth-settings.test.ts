@@ -72,6 +72,7 @@ describe("auth: resolveSettings", () => {
     postShareOfLimit: ["0.5", (s) => s.postShareOfLimit, 0.5],
     maxConnections: ["4", (s) => s.maxConnections, 4],
     throttleWindowSeconds: ["2.5", (s) => s.throttleWindowSeconds, 2.5],
+    maxRotationsPerUpdate: ["250", (s) => s.maxRotationsPerUpdate, 250],
   };
   // Credential material needs its companions; give them through the other source.
   const companions: Partial<Record<SettingName, Record<string, string>>> = {

@@ -7,7 +7,16 @@ export {
   pulumiEnv,
   type PulumiEnvOptions,
 } from "./env";
-export { RunningCommand, descendants, type CommandResult, type OutputCondition } from "./process";
+export {
+  RunningCommand,
+  cmdline,
+  descendants,
+  isRunning,
+  parentOf,
+  providerHosts,
+  type CommandResult,
+  type OutputCondition,
+} from "./process";
 export {
   CommandError,
   PulumiProject,

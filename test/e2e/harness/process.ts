@@ -134,6 +134,22 @@ export class RunningCommand {
   }
 
   /**
+   * Signals the command's process group, as a CI runner does when it kills or cancels a job
+   * (`kill -s SIG -- -PGID`): the CLI and what shares its group, but not the plugins, which
+   * the CLI starts in process groups of their own.
+   */
+  signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.killedByUs = true;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone
+    }
+  }
+
+  /**
    * Kills the command. With `tree` (default) also every descendant, including plugins that
    * the CLI started in process groups of their own (the dynamic-provider host would otherwise
    * outlive a killed CLI): this is what a crashed CI runner looks like. With `tree: false`
@@ -151,6 +167,40 @@ export class RunningCommand {
         // already gone
       }
     }
+  }
+}
+
+/** The processes of Pulumi's Node dynamic-provider host below `pid` (its plugin wrapper excluded). */
+export function providerHosts(pid: number): number[] {
+  return descendants(pid).filter((p) => /cmd[\\/]dynamic-provider/.test(cmdline(p)));
+}
+
+/** A process's parent pid (0 when it is gone). */
+export function parentOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's command line, "" when it is gone. */
+export function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
+}
+
+/** True while `pid` runs (an exited child not yet reaped, a zombie, counts as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
   }
 }
 
