@@ -112,7 +112,10 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     const progress = new FleetProgress(label, toRead.length);
     const pacers = intunePacers(settings);
     // Asked before the first send, so a 403 can be told apart at once (the token is reused).
-    const perDevice403 = forbiddenIsPerDevice(await graph.accessTokenRoles());
+    // A credential that fails here fails the reads too, which record it per device as before.
+    const perDevice403 = forbiddenIsPerDevice(
+      await graph.accessTokenRoles().catch(() => undefined),
+    );
     const record = (deviceId: string, r: DeviceRecord, error?: Error) => {
       results.set(deviceId, keepLostAnswer(lostAnswers.get(deviceId), r));
       if (error) errors.set(deviceId, error);
