@@ -37,6 +37,7 @@ import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
 import { log } from "./log";
+import { acquireRunLock } from "./runLock";
 
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
@@ -86,7 +87,14 @@ export async function create(inputs: Props) {
 }
 
 export async function update(id: string, olds: Props, news: Props) {
-  return { outs: await run(id, olds as unknown as FleetState, news as unknown as Inputs) };
+  const inputs = news as unknown as Inputs;
+  // A cancelled run that goes on (file backend) must not race this one: see runLock.ts.
+  const release = acquireRunLock(id, inputs.label ?? "fleet");
+  try {
+    return { outs: await run(id, olds as unknown as FleetState, inputs) };
+  } finally {
+    release();
+  }
 }
 
 /** Refresh: every followed device's status, read in batches; never a write. */

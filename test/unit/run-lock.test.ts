@@ -1,0 +1,41 @@
+// The per-machine fleet run lock (engine/runLock.ts), with real files and real processes.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { acquireRunLock } from "../../provider/engine/runLock";
+
+describe("fleet run lock", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), "run-lock-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const lockFile = () => path.join(dir, readdirSync(dir)[0]!);
+
+  it("refuses while another live process holds the fleet, naming it; takes a dead one's over", async () => {
+    const release = acquireRunLock("fleet-1", "laptops", dir);
+    const other = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+    try {
+      writeFileSync(lockFile(), String(other.pid)); // as if that process had taken it
+      assert.throws(
+        () => acquireRunLock("fleet-1", "laptops", dir),
+        new RegExp(
+          `fleet laptops: another \`pulumi up\` on this machine \\(provider process ${other.pid}\\).*Nothing was sent`,
+        ),
+      );
+      // Another fleet is not held.
+      acquireRunLock("fleet-2", "desktops", dir)();
+      // Releasing removes only a lock that is still ours.
+      release();
+      assert.equal(existsSync(lockFile()), true);
+    } finally {
+      other.kill("SIGKILL");
+      await new Promise((r) => other.once("exit", r));
+    }
+    // Its process is gone (a killed run): the lock is taken over, and released by its new holder.
+    const again = acquireRunLock("fleet-1", "laptops", dir);
+    assert.equal(existsSync(lockFile()), true);
+    again();
+    assert.equal(readdirSync(dir).length, 0);
+  });
+});
