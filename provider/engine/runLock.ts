@@ -30,7 +30,7 @@ function alive(pid: number): boolean {
  * another live process does. Returns the release function.
  */
 export function acquireRunLock(resourceId: string, label: string, dir = runLockDir()): () => void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = createHash("sha256").update(resourceId).digest("hex").slice(0, 24);
   const file = path.join(dir, `${key}.pid`);
   const mine = String(process.pid);
