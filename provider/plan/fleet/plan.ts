@@ -5,6 +5,7 @@ import { isUnknown } from "../inputs";
 import { desiredToken, type FleetInputs } from "./inputs";
 import {
   parseRecord,
+  SENT,
   settlesToken,
   tokenHash,
   type DeviceRecord,
@@ -146,11 +147,11 @@ export function stateAfterRun(
   // Version 2 only when no record kept may hold a local time: one such record, taken for Graph's
   // time, could make the device's own rotation look like evidence and skip the next token.
   const stateVersion = carriedLocal || localTimes ? 1 : FLEET_STATE_VERSION;
-  const tally = (s: FleetDeviceStatus[]) =>
+  const tally = (s: readonly FleetDeviceStatus[]) =>
     [...results.values()].filter((r) => s.includes(r.status)).length;
   const lastRun: FleetRunSummary = {
     at,
-    rotated: tally(["requested", "pending", "done", "escrowed", "failed", "notSupported"]),
+    rotated: tally(SENT),
     adopted: tally(["adopted"]),
     skipped: tally(["skipped"]),
     errors: tally(["error", "unverified"]),

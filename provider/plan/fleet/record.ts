@@ -20,6 +20,17 @@ export interface DeviceRecord {
   detail?: string;
 }
 
+/** A request was accepted for these: the rotation was sent (its outcome may still come). */
+export const SENT: readonly FleetDeviceStatus[] = [
+  "requested",
+  "pending",
+  "done",
+  "escrowed",
+  "failed",
+  "notSupported",
+  "canceled",
+];
+
 /** Statuses that settle a device for its token: nothing more is sent for that token. */
 const SETTLED: ReadonlySet<FleetDeviceStatus> = new Set<FleetDeviceStatus>([
   "adopted",

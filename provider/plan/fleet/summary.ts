@@ -2,18 +2,7 @@
 // reason with the first ids, and what to do about the rest. Pure: the run's records in, text out.
 import { sample } from "./describe";
 import type { FleetPlan } from "./plan";
-import type { DeviceRecord, FleetDeviceStatus } from "./record";
-
-/** A request was accepted for these: the rotation was sent (its outcome may still come). */
-const SENT: readonly FleetDeviceStatus[] = [
-  "requested",
-  "pending",
-  "done",
-  "escrowed",
-  "failed",
-  "notSupported",
-  "canceled",
-];
+import { SENT, type DeviceRecord, type FleetDeviceStatus } from "./record";
 
 function byDetail(entries: [string, DeviceRecord][], fallback: string): string {
   const groups = new Map<string, string[]>();
