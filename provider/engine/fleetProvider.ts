@@ -259,6 +259,7 @@ async function readDevices(
         token: token(deviceId),
         at,
         since: lost ? undefined : recordTime(old, graphClock),
+        tokenText: desiredToken(o.news, deviceId),
         lostAnswer: lost,
       });
       // Keyed by the id we asked for, whatever the body spells: records and state use it.

@@ -139,7 +139,9 @@ export async function update(id: string, oldOutputs: Props, inputs: Props) {
       outs: await withOutcome(graph, stateAfterUpdate(olds, news, device, collection, request)),
     };
   }
-  const after = pending ? undefined : rotationAfter(device, evidenceFloor(olds));
+  const after = pending
+    ? undefined
+    : rotationAfter(device, evidenceFloor(olds), news.rotationToken);
   if (after) {
     // Graph accepted a rotation since the one this state records: an update whose state was
     // never saved (killed, cancelled), or someone else. Record it; sending would repeat it.

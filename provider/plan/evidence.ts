@@ -38,6 +38,7 @@ export function evidenceMarginMs(graphClock: boolean): number {
 export function rotationAfter(
   device: ManagedDevice,
   since: RecordTime | undefined,
+  token?: string,
 ): DeviceActionResult | undefined {
   if (!since) return undefined;
   const latest = latestRotationResult(device);
@@ -45,7 +46,25 @@ export function rotationAfter(
   const started = Date.parse(latest.startDateTime);
   const floor = Date.parse(since.at);
   if (Number.isNaN(started) || Number.isNaN(floor)) return undefined;
-  return started >= floor + evidenceMarginMs(since.graphClock) ? latest : undefined;
+  if (started < floor + evidenceMarginMs(since.graphClock)) return undefined;
+  // A token that names a moment (a key read at that time, an incident) asks for a rotation
+  // after it: one that started before, by anyone, left the disclosed key valid.
+  const named = token === undefined ? undefined : tokenMoment(token);
+  return named !== undefined && started <= named ? undefined : latest;
+}
+
+/**
+ * The moment a token names, in ms, when it holds an ISO 8601 date-time with a time zone
+ * (`read 2026-11-28T10:00:00Z`, as `disclosureTokens` writes); the latest if several.
+ */
+export function tokenMoment(token: string): number | undefined {
+  const re = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
+  let latest: number | undefined;
+  for (const m of token.matchAll(re)) {
+    const t = Date.parse(m[0]);
+    if (!Number.isNaN(t) && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
 }
 
 /** An ISO time cut to whole seconds (never later than `iso`): the form records keep. */

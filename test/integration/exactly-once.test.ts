@@ -164,6 +164,20 @@ describe("integration: exactly once in the field", function () {
       await assertOncePerDevice(ids);
     });
 
+    it("a key read after another admin's rotation: the read's token rotates again", async () => {
+      const ids = windows(3);
+      const { id, state } = await create({ managedDeviceIds: ids, rotationToken: "A" });
+      await nextRun();
+      // Another admin (here: another fleet) rotates them; then someone reads the new keys.
+      await create({ managedDeviceIds: ids, rotationToken: "admin", label: `admin-${Date.now()}` });
+      await nextRun();
+      const readToken = `read ${new Date().toISOString()}`;
+      tenant.log.clear();
+      const after = await update(id, state, { managedDeviceIds: ids, rotationToken: readToken });
+      await assertOncePerDevice(ids);
+      assert.equal(after.counts.requested, 3);
+    });
+
     it("destroy, then create with the same token and name: rotates every device again", async () => {
       const ids = windows(15);
       const label = `recreated-${Date.now()}`;
@@ -242,6 +256,19 @@ describe("integration: exactly once in the field", function () {
         assert.deepEqual(w.warnings, []);
       });
     }
+
+    it("a key read after another admin's rotation: the read's token rotates again", async () => {
+      const d = addEligibleDevice(tenant).id;
+      const { outs } = await create({ managedDeviceId: d, rotationToken: "A" });
+      await nextRun();
+      await create({ managedDeviceId: d, rotationToken: "admin" }); // another admin's rotation
+      await nextRun();
+      const readToken = `read ${new Date().toISOString()}`;
+      tenant.log.clear();
+      const after = await update(d, outs, { managedDeviceId: d, rotationToken: readToken });
+      await assertOncePerDevice([d]);
+      assert.equal(after.rotationCount, 2);
+    });
 
     it("an update whose state was never saved is not sent again by the next run", async () => {
       const d = addEligibleDevice(tenant).id;

@@ -3,8 +3,10 @@ import {
   SAME_CLOCK_MARGIN_MS,
   graphTimeOf,
   rotationAfter,
+  tokenMoment,
   wholeSeconds,
 } from "../../provider/plan/evidence";
+import { classifyReadDevice } from "../../provider/plan/fleet/classify";
 import { CLOCK_SKEW_MS } from "../../provider/plan/actionResult";
 import { rotationResult, windowsDevice } from "../support/devices";
 
@@ -56,5 +58,44 @@ describe("plan: the evidence rule (a rotation since the old record)", () => {
     assert.equal(graphTimeOf(undefined), undefined);
     assert.equal(graphTimeOf("not a date"), undefined);
     assert.equal(wholeSeconds("2026-11-28T01:49:07.9999999Z"), "2026-11-28T01:49:07Z");
+  });
+
+  describe("a token that names a moment (a key read then) wants a rotation after it", () => {
+    // Our rotation at 11:00; another admin rotates at 12:00; the new key is read at 12:30.
+    const adminRotation = "2026-11-27T12:00:00Z";
+    const readToken = "read 2026-11-27T12:30:00.000Z";
+
+    it("a rotation after the old record but before the named moment is not evidence", () => {
+      assert.equal(rotationAfter(rotatedAt(adminRotation), since, readToken), undefined);
+      // At the very moment named: the read may have come first; not evidence either.
+      assert.equal(rotationAfter(rotatedAt("2026-11-27T12:30:00Z"), since, readToken), undefined);
+    });
+
+    it("a rotation after the named moment (a killed run's, for this token) is evidence", () => {
+      const killedRun = "2026-11-27T12:40:00Z";
+      assert.equal(rotationAfter(rotatedAt(killedRun), since, readToken)?.startDateTime, killedRun);
+    });
+
+    it("a fleet sends the device instead of recording the earlier rotation", () => {
+      const decision = classifyReadDevice({
+        device: rotatedAt(adminRotation),
+        token: "3fa9c1e2b4d5",
+        at: "2026-11-27T13:00:00Z",
+        since,
+        tokenText: readToken,
+      });
+      assert.deepEqual(decision, { send: true });
+    });
+
+    it("tokenMoment reads an ISO date-time with a zone, the latest of several; not a bare date", () => {
+      assert.equal(tokenMoment(readToken), Date.parse("2026-11-27T12:30:00Z"));
+      assert.equal(
+        tokenMoment("INC-7 2026-11-27T09:00+01:00 2026-11-27T07:00Z"),
+        Date.parse("2026-11-27T08:00:00Z"),
+      );
+      assert.equal(tokenMoment("2026-Q4"), undefined);
+      assert.equal(tokenMoment("2026-11-27"), undefined);
+      assert.equal(tokenMoment("INC-0042"), undefined);
+    });
   });
 });

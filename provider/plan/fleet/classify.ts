@@ -21,6 +21,8 @@ export interface ReadDevice {
    * sent by someone else), and is recorded instead of sent again (see plan/evidence.ts).
    */
   since?: RecordTime | undefined;
+  /** The token itself (not its hash): a token naming a moment wants a rotation after it. */
+  tokenText?: string | undefined;
   /** The old record, when it is an unverified request for this token (a lost answer). */
   lostAnswer?: DeviceRecord | undefined;
 }
@@ -37,7 +39,7 @@ export function classifyReadDevice(r: ReadDevice): Decision {
       why: "notFound",
       record: { status: "skipped", at, token, detail: "notFound" },
     };
-  const after = rotationAfter(device, r.since);
+  const after = rotationAfter(device, r.since, r.tokenText);
   if (after) {
     // Graph accepted a rotation since the old record: do not send another. Its own start
     // time (Graph's clock) is the record's, so the next run compares like with like.
