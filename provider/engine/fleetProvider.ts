@@ -33,6 +33,7 @@ import { JobFeed } from "./fleet/jobFeed";
 import { intunePacers } from "./fleet/intunePacers";
 import type { WindowPacer } from "./fleet/windowPacer";
 import { forbiddenIsPerDevice } from "../plan/permissions";
+import { isGuid } from "../plan/ids";
 import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
@@ -127,6 +128,16 @@ export async function deleteResource(_id: string, _props: Props): Promise<void> 
 
 async function run(id: string, olds: FleetState | undefined, news: Inputs): Promise<FleetState> {
   const label = news.label ?? id;
+  // Defence in depth: check refuses such ids; called without it, the engine still sends
+  // nothing at all for them (not even a token request).
+  const notIds = news.managedDeviceIds.filter((d) => !isGuid(d));
+  if (notIds.length > 0)
+    throw new TypeError(
+      `fleet ${label}: managedDeviceIds must be Intune managed device ids (GUIDs); refused ${notIds
+        .slice(0, 3)
+        .map((d) => JSON.stringify(String(d).slice(0, 60)))
+        .join(", ")}`,
+    );
   const plan = planFleet(olds, news);
   const at = new Date().toISOString();
   const results = new Map<string, DeviceRecord>();
