@@ -223,6 +223,8 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
       tenant.setThrottle(scaleLimits(0.25));
       const p = await project("crash-fleet", FLEET_PROGRAM, {
         BITLOCKER_THROTTLE_WINDOW_SECONDS: "5",
+        // The whole fleet's token changes on purpose: above the blast-radius guard's default.
+        BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(N),
       });
       try {
         await p.configSet(
