@@ -33,14 +33,8 @@ export const SENT: readonly FleetDeviceStatus[] = [
 
 /** Statuses that settle a device for its token: nothing more is sent for that token. */
 const SETTLED: ReadonlySet<FleetDeviceStatus> = new Set<FleetDeviceStatus>([
+  ...SENT,
   "adopted",
-  "requested",
-  "pending",
-  "done",
-  "escrowed",
-  "failed",
-  "notSupported",
-  "canceled",
   "missing",
   "skipped",
 ]);
