@@ -72,7 +72,9 @@ export class TokenIssuer {
       .setAudience(this.audience)
       .setIssuedAt(iat)
       .setNotBefore(iat)
-      .setExpirationTime(iat + lifetimeSeconds)
+      // Rounded up: a token is good for at least `lifetimeSeconds` (rounding down made a
+      // 1-second token expire at once when issued late in a second, a flaky 401 in tests).
+      .setExpirationTime(Math.ceil(now / 1000) + lifetimeSeconds)
       .sign(this.privateKey);
   }
 

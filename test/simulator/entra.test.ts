@@ -139,6 +139,27 @@ describe("simulator: Entra ID", () => {
     assert.ok((claims.exp as number) >= before + 3599 && (claims.exp as number) <= before + 3601);
   });
 
+  it("a token is good for its whole lifetime, however late in a second it is issued", async () => {
+    tenant.setTokenLifetime(1);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const sent = Date.now();
+        const r = await postToken(tenant, {
+          grant_type: "client_credentials",
+          client_id: tenant.defaultApp.clientId,
+          client_secret: tenant.defaultApp.clientSecret,
+          scope: tenant.graphScope,
+        });
+        assert.equal(r.body.expires_in, 1);
+        const exp = claimsOf(r.body.access_token as string).exp as number;
+        // Graph accepts it while its clock's whole second is before exp.
+        assert.ok(exp * 1000 - sent >= 1000, `exp ${exp}, sent ${sent}`);
+      }
+    } finally {
+      tenant.setTokenLifetime(3599);
+    }
+  });
+
   it("refuses a wrong secret with AADSTS7000215 in Entra's error shape", async () => {
     const r = await postToken(
       tenant,
