@@ -14,7 +14,7 @@ import {
   DefaultAzureCredential,
   ManagedIdentityCredential,
 } from "@azure/identity";
-import { toAuthenticationError } from "./authentication-error";
+import { toAuthenticationError } from "./authenticationError";
 import { missingCredential, type Settings } from "./settings";
 
 export type { TokenCredential } from "@azure/identity";

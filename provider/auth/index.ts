@@ -18,5 +18,5 @@ export {
   clearCredentialCache,
   type TokenCredential,
 } from "./credential";
-export { AuthenticationError, toAuthenticationError } from "./authentication-error";
-export { isLoopbackHost } from "./endpoint-url";
+export { AuthenticationError, toAuthenticationError } from "./authenticationError";
+export { isLoopbackHost } from "./endpointUrl";

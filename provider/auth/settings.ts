@@ -4,13 +4,13 @@ import { quoteForMessage } from "../plan/quote";
 import { inspect } from "node:util";
 import { CLOUDS, CLOUD_NAMES, isCloudName, isKnownAuthorityHost, scopeFor } from "../graph/clouds";
 import type { CloudName } from "../graph/types";
-import { DEFAULT_RETRY_CONFIG } from "../graph/retry-policy";
-import { checkOrigin } from "./endpoint-url";
-import { SettingsError, type SettingSource } from "./settings-error";
-import { SETTING_KEYS, SETTING_NAMES, type SettingName } from "./settings-keys";
+import { DEFAULT_RETRY_CONFIG } from "../graph/retryPolicy";
+import { checkOrigin } from "./endpointUrl";
+import { SettingsError, type SettingSource } from "./settingsError";
+import { SETTING_KEYS, SETTING_NAMES, type SettingName } from "./settingsKeys";
 
-export { SettingsError, type SettingSource } from "./settings-error";
-export { SETTING_KEYS, type SettingName } from "./settings-keys";
+export { SettingsError, type SettingSource } from "./settingsError";
+export { SETTING_KEYS, type SettingName } from "./settingsKeys";
 
 /** A credential this package can build. */
 export type CredentialKind =
@@ -86,7 +86,7 @@ export interface Settings {
 }
 
 export const DEFAULT_TUNING = {
-  // The retry defaults live with the retry decision (graph/retry-policy.ts), once.
+  // The retry defaults live with the retry decision (graph/retryPolicy.ts), once.
   maxRetries: DEFAULT_RETRY_CONFIG.maxRetries,
   retryBudgetSeconds: DEFAULT_RETRY_CONFIG.budgetMs / 1000,
   requestTimeoutSeconds: 30,

@@ -1,7 +1,7 @@
 // The engine process's one Graph client, built lazily from stack config (handed to
 // `configure` by Pulumi's dynamic-provider host) and the environment. Credentials live only
 // here, in memory: never in resource inputs, outputs or the serialized provider.
-import { SETTING_KEYS } from "../auth/settings-keys";
+import { SETTING_KEYS } from "../auth/settingsKeys";
 import type { Settings } from "../auth/settings";
 import type { DeviceGraph } from "./deviceGraph";
 

@@ -7,7 +7,7 @@ import type {
   ManagedDevice,
   RecoveryKeyInfo,
 } from "../graph/types";
-import type { RetryConfig } from "../graph/retry-policy";
+import type { RetryConfig } from "../graph/retryPolicy";
 
 export interface RotationReceipt {
   requestId?: string;

@@ -3,7 +3,7 @@
 //   → attempt tracking (interceptors/attempts.ts) → one keep-alive Agent per client.
 import { randomUUID } from "node:crypto";
 import { Agent, type Dispatcher } from "undici";
-import { checkOrigin } from "../auth/endpoint-url";
+import { checkOrigin } from "../auth/endpointUrl";
 import {
   createCredential,
   createUncachedCredential,
@@ -11,7 +11,7 @@ import {
 } from "../auth/credential";
 import type { Settings } from "../auth/settings";
 import { batchBody, isIdempotentBatch, readBatchAnswer, validateBatch } from "./batch";
-import { BearerToken } from "./bearer-token";
+import { BearerToken } from "./bearerToken";
 import {
   GraphError,
   OutcomeUnknownError,
@@ -32,9 +32,9 @@ import {
   type GraphStats,
   type RequestContext,
   type RequestEvent,
-} from "./request-context";
+} from "./requestContext";
 import { currentDeadline } from "./deadline";
-import { DEFAULT_RETRY_CONFIG, mayHaveActed, type RetryConfig } from "./retry-policy";
+import { DEFAULT_RETRY_CONFIG, mayHaveActed, type RetryConfig } from "./retryPolicy";
 import type {
   BatchRequest,
   BatchResponse,
@@ -43,7 +43,7 @@ import type {
   RecoveryKeyInfo,
 } from "./types";
 import { RECOVERY_KEY_FIELDS } from "./types";
-import { PACKAGE_NAME, PACKAGE_VERSION, userAgent } from "./user-agent";
+import { PACKAGE_NAME, PACKAGE_VERSION, userAgent } from "./userAgent";
 import { rolesOfAccessToken } from "../plan/permissions";
 
 export interface GraphClientOptions {

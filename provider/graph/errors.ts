@@ -1,12 +1,12 @@
 // Graph failures as errors a person can act on. Every failure of the client is a GraphError;
 // a POST whose fate is unknown is an OutcomeUnknownError (never re-sent blindly).
 import { STATUS_CODES } from "node:http";
-import { hintFor, tlsProblem, type GraphOperation, type Hint } from "./error-hints";
-import { retryAfterMs as retryAfterOf } from "./retry-after";
-import type { BudgetRefusal } from "./retry-policy";
+import { hintFor, tlsProblem, type GraphOperation, type Hint } from "./errorHints";
+import { retryAfterMs as retryAfterOf } from "./retryAfter";
+import type { BudgetRefusal } from "./retryPolicy";
 
-export { AuthenticationError } from "../auth/authentication-error";
-export type { GraphOperation } from "./error-hints";
+export { AuthenticationError } from "../auth/authenticationError";
+export type { GraphOperation } from "./errorHints";
 
 /** Response headers as undici gives them (lower-case names). */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;

@@ -16,7 +16,7 @@ export {
   type GraphOperation,
   type ResponseHeaders,
 } from "./errors";
-export { hintFor, permissionsNamedIn, permissionToGrant } from "./error-hints";
+export { hintFor, permissionsNamedIn, permissionToGrant } from "./errorHints";
 export {
   CLOUDS,
   CLOUD_NAMES,
@@ -38,11 +38,11 @@ export {
   type RetryConfig,
   type RetryDecision,
   type AttemptFailure,
-} from "./retry-policy";
-export { parseRetryAfterMs } from "./retry-after";
+} from "./retryPolicy";
+export { parseRetryAfterMs } from "./retryAfter";
 export { isGuid, assertGuid, devicePath } from "./ids";
 export { odataLiteral, eqFilter, queryString, type EqFilter } from "./odata";
 export { nextLinkPath } from "./paging";
-export type { GraphStats, RequestEvent } from "./request-context";
-export { userAgent, PACKAGE_NAME, PACKAGE_VERSION } from "./user-agent";
+export type { GraphStats, RequestEvent } from "./requestContext";
+export { userAgent, PACKAGE_NAME, PACKAGE_VERSION } from "./userAgent";
 export * from "./types";

@@ -5,7 +5,7 @@
 // config and AZURE_* environment as the provider. One listing per process, however many
 // queries a program makes.
 import * as pulumi from "@pulumi/pulumi";
-import { SETTING_KEYS } from "../auth/settings-keys";
+import { SETTING_KEYS } from "../auth/settingsKeys";
 import {
   deviceQueryProblems,
   matchesQuery,

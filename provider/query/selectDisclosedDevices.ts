@@ -14,7 +14,7 @@
 // Runs in the program process, reading the same `bitlocker:*` config and AZURE_* environment
 // as the provider.
 import * as pulumi from "@pulumi/pulumi";
-import { SETTING_KEYS } from "../auth/settings-keys";
+import { SETTING_KEYS } from "../auth/settingsKeys";
 import type { Settings } from "../auth/settings";
 import type { GraphClient } from "../graph/client";
 import { assertGuid } from "../graph/ids";

@@ -1,8 +1,8 @@
 // What a row's status and detail mean and what to do about them, in a sentence each:
 // HRESULTs from plan/hresult.ts, skip reasons from plan/prerequisites.ts, Graph error codes
-// through graph/error-hints.ts, so the report says what the engine says.
+// through graph/errorHints.ts, so the report says what the engine says.
 import { STATUS_CODES } from "node:http";
-import { hintFor } from "../graph/error-hints";
+import { hintFor } from "../graph/errorHints";
 import { describeHresult } from "../plan/hresult";
 import type { PrerequisiteCode } from "../plan/prerequisites";
 import type { ReportStatus } from "./types";

@@ -7,7 +7,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { AuthenticationError } from "../../provider/auth/authentication-error";
+import { AuthenticationError } from "../../provider/auth/authenticationError";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
 import { SettingsError, resolveSettings } from "../../provider/auth/settings";
 import { GraphClient } from "../../provider/graph/client";

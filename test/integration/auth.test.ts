@@ -7,7 +7,7 @@ import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { AuthenticationError } from "../../provider/auth/authentication-error";
+import { AuthenticationError } from "../../provider/auth/authenticationError";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
 import { describeSettings, type Settings } from "../../provider/auth/settings";
 import { GraphClient } from "../../provider/graph/client";

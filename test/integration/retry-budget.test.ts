@@ -23,7 +23,7 @@ type Props = Record<string, unknown>;
 const GRAPH = /^\/(beta|v1\.0)\//;
 const BATCH = /^\/(beta|v1\.0)\/\$batch$/;
 const BUDGET_S = 5;
-/** The message a budget refusal carries (graph/error-hints.ts budgetHint). */
+/** The message a budget refusal carries (graph/errorHints.ts budgetHint). */
 const BUDGET_ERROR =
   /Graph asked to wait 3600 s \(Retry-After\), more than the [\d.]+ s left of the retry budget \(bitlocker:retryBudgetSeconds = 5 s\)/;
 

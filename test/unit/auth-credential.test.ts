@@ -3,7 +3,7 @@ import {
   AuthenticationError,
   redact,
   toAuthenticationError,
-} from "../../provider/auth/authentication-error";
+} from "../../provider/auth/authenticationError";
 import {
   clearCredentialCache,
   createCredential,

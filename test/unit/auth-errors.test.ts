@@ -1,9 +1,9 @@
 // Pure rules behind the authentication and TLS messages (the integration suite proves them
 // against the simulated tenant with the real @azure/identity).
 import assert from "node:assert/strict";
-import { toAuthenticationError } from "../../provider/auth/authentication-error";
+import { toAuthenticationError } from "../../provider/auth/authenticationError";
 import { missingCredential, resolveSettings } from "../../provider/auth/settings";
-import { tlsProblem } from "../../provider/graph/error-hints";
+import { tlsProblem } from "../../provider/graph/errorHints";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const ctx = { credential: "clientSecret" as const, authorityHost: "https://login.example.test" };

@@ -7,7 +7,7 @@ import {
   SettingsError,
   type SettingName,
 } from "../../provider/auth/settings";
-import { isLoopbackHost } from "../../provider/auth/endpoint-url";
+import { isLoopbackHost } from "../../provider/auth/endpointUrl";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

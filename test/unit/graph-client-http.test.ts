@@ -6,7 +6,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { MockAgent } from "undici";
 import { GraphClient, type GraphClientOptions } from "../../provider/graph/client";
 import { GraphError, OutcomeUnknownError } from "../../provider/graph/errors";
-import { PACKAGE_VERSION } from "../../provider/graph/user-agent";
+import { PACKAGE_VERSION } from "../../provider/graph/userAgent";
 
 const BASE = "https://graph.test";
 const ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { permissionsNamedIn, permissionToGrant } from "../../provider/graph/error-hints";
+import { permissionsNamedIn, permissionToGrant } from "../../provider/graph/errorHints";
 import { GraphError, OutcomeUnknownError, parseGraphError } from "../../provider/graph/errors";
 
 const DEVICE = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRetryAfterMs, retryAfterMs } from "../../provider/graph/retry-after";
+import { parseRetryAfterMs, retryAfterMs } from "../../provider/graph/retryAfter";
 import {
   backoffMs,
   decideRetry,
@@ -9,7 +9,7 @@ import {
   type AttemptFailure,
   type RetryConfig,
   type RetryDecision,
-} from "../../provider/graph/retry-policy";
+} from "../../provider/graph/retryPolicy";
 
 const config: RetryConfig = {
   maxRetries: 3,

@@ -1,7 +1,7 @@
 // GETs for many devices with $batch: 20 per request, a few requests at once, optionally paced
 // against Intune's request limit, each throttled or failed inner GET retried on its own
 // (Graph's SDKs retry only the outer request: the caller must retry inner ones), by the
-// client's own rule and budget (graph/retry-policy.ts decideRetry). Reads only.
+// client's own rule and budget (graph/retryPolicy.ts decideRetry). Reads only.
 import type { GraphClient } from "../../graph";
 import { MAX_BATCH_SIZE } from "../../graph/batch";
 import { currentDeadline } from "../../graph/deadline";
@@ -10,7 +10,7 @@ import {
   spentMs,
   waitExceedsBudget,
   type BudgetRefusal,
-} from "../../graph/retry-policy";
+} from "../../graph/retryPolicy";
 import type { BatchResponse } from "../../graph/types";
 import type { WindowPacer } from "./windowPacer";
 

@@ -6,7 +6,7 @@ import { graphErrorFromBatchResponse, type GraphClient } from "../../graph";
 import { isGuid } from "../../graph/ids";
 import { queryString } from "../../graph/odata";
 import { RECOVERY_KEY_FIELDS, type RecoveryKeyInfo } from "../../graph/types";
-import { PACKAGE_NAME, PACKAGE_VERSION } from "../../graph/user-agent";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../../graph/userAgent";
 import { getInBatches } from "./batchedGets";
 
 export type KeyGraph = Pick<GraphClient, "batch" | "listRecoveryKeys" | "retryConfig">;

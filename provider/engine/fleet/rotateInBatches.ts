@@ -2,7 +2,7 @@
 // per-app POST limit. Each inner answer is handled on its own:
 //   204                 → requested
 //   429 / 503           → Intune did not act: wait (Retry-After) and send again, by the
-//                         client's rule and within its budget (graph/retry-policy.ts); a wait
+//                         client's rule and within its budget (graph/retryPolicy.ts); a wait
 //                         past the budget (or a throttle pause that long) fails the device now
 //   500 / 502 / 504     → outcome unknown: look at the device before sending again
 //   404                 → skipped (the device is gone)
@@ -20,7 +20,7 @@ import {
   spentMs,
   waitExceedsBudget,
   type BudgetRefusal,
-} from "../../graph/retry-policy";
+} from "../../graph/retryPolicy";
 import { latestRotationResult, rotationStartedSince } from "../../plan/actionResult";
 import { graphTimeOf, wholeSeconds } from "../../plan/evidence";
 import { ROTATE_PERMISSION } from "../../plan/permissions";

@@ -2,7 +2,7 @@
 // on retries, notes whether the request was fully written (which decides whether a POST
 // may be retried after a connection error), and keeps the request-id of every answer.
 import type { Dispatcher } from "undici";
-import { requestContextOf, type AttemptState, type RequestContext } from "../request-context";
+import { requestContextOf, type AttemptState, type RequestContext } from "../requestContext";
 
 type Handler = Dispatcher.DispatchHandler;
 type Controller = Dispatcher.DispatchController;

@@ -1,8 +1,8 @@
 // undici's retry interceptor does the waiting and the re-dispatching; the decision is ours
-// (retry-policy.ts), made per request from the context the attempts interceptor fills in.
+// (retryPolicy.ts), made per request from the context the attempts interceptor fills in.
 import { interceptors, type Dispatcher } from "undici";
-import { requestContextOf } from "../request-context";
-import { decideRetry, type AttemptFailure } from "../retry-policy";
+import { requestContextOf } from "../requestContext";
+import { decideRetry, type AttemptFailure } from "../retryPolicy";
 
 interface UndiciFailure extends Error {
   code?: string;

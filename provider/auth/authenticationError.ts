@@ -1,7 +1,7 @@
 // Turns an @azure/identity / MSAL failure into one actionable line: the AADSTS code, what it
 // means for this app, and which setting to fix. Never carries a secret, a token or the
 // original error object (MSAL errors can hold request details).
-import { tlsProblem } from "../graph/error-hints";
+import { tlsProblem } from "../graph/errorHints";
 import type { CredentialKind } from "./settings";
 
 /** What the person running `pulumi up` should do for the AADSTS codes seen with app-only auth. */

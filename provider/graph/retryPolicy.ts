@@ -4,7 +4,7 @@
 // matters most is unit-tested: a request that is not idempotent (the rotation POST) is retried
 // only when Graph certainly did not act on it; and no wait is started that would end past the
 // budget (a Retry-After of an hour fails the request at once instead of holding the run).
-import { retryAfterMs, type HeaderBag } from "./retry-after";
+import { retryAfterMs, type HeaderBag } from "./retryAfter";
 
 export interface RetryConfig {
   /** Retries after the first attempt. */

@@ -1,5 +1,5 @@
 // A bad or missing setting, named by the key the user actually set (config key or env var).
-import { SETTING_KEYS, type SettingName } from "./settings-keys";
+import { SETTING_KEYS, type SettingName } from "./settingsKeys";
 
 /** Where a setting's value came from. */
 export type SettingSource = "config" | "env" | "default";

@@ -2,7 +2,7 @@
 // they expire; this keeps the current one in hand so a request does not ask the credential
 // each time (the az CLI credential starts a process per call), and renews it once after a 401.
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { AuthenticationError, toAuthenticationError } from "../auth/authentication-error";
+import { AuthenticationError, toAuthenticationError } from "../auth/authenticationError";
 
 /** Refresh this long before expiry when the credential gives no refresh time. */
 const REFRESH_MARGIN_MS = 5 * 60_000;

@@ -1,6 +1,6 @@
 // What a person should do about a Graph failure, per class of status. The 403 hint names
 // the permission Graph says is missing rather than guessing one.
-import type { BudgetRefusal } from "./retry-policy";
+import type { BudgetRefusal } from "./retryPolicy";
 
 /** The operations this client performs (used for hints and messages). */
 export type GraphOperation =

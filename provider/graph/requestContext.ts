@@ -2,7 +2,7 @@
 // request-ids Graph answered with, and the retry decisions taken. It rides on the dispatch
 // options under a symbol, which undici's retry handler copies into every re-dispatch.
 import type { Dispatcher } from "undici";
-import type { RetryConfig, RetryDecision } from "./retry-policy";
+import type { RetryConfig, RetryDecision } from "./retryPolicy";
 
 export interface AttemptState {
   /** 0 for the first attempt. */
