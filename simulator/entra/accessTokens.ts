@@ -66,18 +66,16 @@ export class TokenIssuer {
     };
     // Entra omits `roles` when the app holds none.
     if (app.roles.length > 0) claims.roles = [...app.roles];
-    return (
-      new jose.SignJWT(claims)
-        .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.publicJwk.kid as string })
-        .setIssuer(this.issuer)
-        .setAudience(this.audience)
-        .setIssuedAt(iat)
-        .setNotBefore(iat)
-        // Rounded up: a token is good for at least `lifetimeSeconds` (rounding down made a
-        // 1-second token expire at once when issued late in a second, a flaky 401 in tests).
-        .setExpirationTime(Math.ceil(now / 1000) + lifetimeSeconds)
-        .sign(this.privateKey)
-    );
+    // exp is rounded up: a token is good for at least `lifetimeSeconds` (rounded down, a
+    // 1-second token issued late in a second expired at once: a flaky 401 in tests).
+    return new jose.SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.publicJwk.kid as string })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(Math.ceil(now / 1000) + lifetimeSeconds)
+      .sign(this.privateKey);
   }
 
   async verify(token: string | undefined): Promise<TokenCheck> {
