@@ -25,6 +25,7 @@ import { engineContext, maxRotationsPerUpdate } from "./context";
 import { MAX_ROTATIONS_CONFIG, rotationGuard } from "../plan/fleet/guard";
 import { describeFleetPlan } from "../plan/fleet/describe";
 import { summarizeFleetRun } from "../plan/fleet/summary";
+import { summarizeRefresh } from "../plan/fleet/refreshSummary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure, Refusal } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
@@ -116,6 +117,8 @@ export async function read(id: string, props: Props) {
   );
   const devices = { ...olds.devices };
   for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
+  // Pulumi shows the fleet as unchanged when its inputs are: say what the devices did.
+  log(summarizeRefresh(String(props.label ?? id), olds.devices ?? {}, devices));
   const { __provider: _p, ...rest } = olds;
   return {
     id,
