@@ -1,6 +1,7 @@
-// `pulumi refresh` of a fleet under the real CLI against the simulated tenant: Pulumi shows the
-// fleet as unchanged (its inputs are), so the provider ends with a summary of the statuses that
-// changed, "requested 4 → done 2, failed 1, pending 1", naming the devices, and 0 writes.
+// `pulumi refresh` of a fleet and a single device under the real CLI against the simulated
+// tenant: Pulumi shows both as unchanged (their inputs are), so the provider ends each with a
+// summary of the statuses that changed, "requested 4 → done 2, failed 1, pending 1", naming the
+// devices, and 0 writes.
 import * as assert from "node:assert/strict";
 import { ERROR_CODES, type SimulatedTenant } from "../../simulator/index";
 import { PulumiProject } from "./harness";
@@ -24,7 +25,13 @@ describe("e2e: pulumi refresh of a fleet ends with the statuses that changed (pu
     tenant = await startE2eTenant({ timeScale: 0.1 });
     project = await PulumiProject.create({
       name: "fleetrefresh",
-      program: FLEET_PROGRAM,
+      // The fleet program, plus one BitLockerKeyRotation of `e2e:single` (a device id).
+      program:
+        FLEET_PROGRAM +
+        `
+import { BitLockerKeyRotation } from "pulumi-intune-bitlocker";
+new BitLockerKeyRotation("helpdesk", { managedDeviceId: config.require("single"), rotationToken: "INC-1" });
+`,
       env: { ...tenantEnv(tenant), BITLOCKER_THROTTLE_WINDOW_SECONDS: "2" },
     });
   });
@@ -44,8 +51,12 @@ describe("e2e: pulumi refresh of a fleet ends with the statuses that changed (pu
       "e2e:fleet",
       JSON.stringify({ managedDeviceIds: [...done, failed, silent], rotationToken: "A" }),
     );
+    const single = windowsDevice(tenant, {
+      outcome: { state: "failed", errorCode: ERROR_CODES.notEncrypted },
+    });
+    await project.configSet("e2e:single", single.id);
     await project.up();
-    tenant.checkIn([...done, failed]);
+    tenant.checkIn([...done, failed, single.id]);
     tenant.log.clear();
     const refresh = await project.refresh();
     assert.deepEqual(graphWrites(tenant), [], "refresh writes nothing");
@@ -56,6 +67,12 @@ describe("e2e: pulumi refresh of a fleet ends with the statuses that changed (pu
     assert.ok(line.includes(`requested → failed: ${failed} (0x80310008)`), line);
     assert.ok(line.includes(`requested → pending: ${silent}`), line);
     assert.match(line, /; now done 2, failed 1, pending 1$/);
+    assert.match(
+      text(refresh),
+      new RegExp(
+        `\\[bitlocker\\] device ${single.id} \\(${single.deviceName}\\) refreshed: requested → failed \\(0x80310008 `,
+      ),
+    );
     // The summary is what state holds.
     assert.deepEqual(outs(fleetOf(await project.exportStack())).counts, {
       done: 2,
@@ -68,5 +85,6 @@ describe("e2e: pulumi refresh of a fleet ends with the statuses that changed (pu
       text(again),
       /\[bitlocker\] fleet fleet refreshed: no status changed; now done 2, failed 1, pending 1/,
     );
+    assert.match(text(again), /refreshed: no status change \(failed\)/);
   });
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { statusChanges, summarizeRefresh } from "../../provider/plan/fleet/refreshSummary";
+import {
+  statusChanges,
+  summarizeRefresh,
+  summarizeSingleRefresh,
+} from "../../provider/plan/fleet/refreshSummary";
 
 const id = (n: number) => `0b7c5a2e-1111-4a2b-9c3d-${String(n).padStart(12, "0")}`;
 const line = (status: string, detail?: string) =>
@@ -93,5 +97,29 @@ describe("plan/fleet refreshSummary: which statuses a refresh changed", () => {
     const before = { [id(1)]: "garbage" };
     const after = { [id(1)]: line("done"), [id(2)]: line("done") };
     assert.deepEqual(statusChanges(before, after), []);
+  });
+
+  it("one device: the change with the error and the hint, or that nothing changed", () => {
+    assert.equal(
+      summarizeSingleRefresh(
+        id(1),
+        { status: "requested" },
+        {
+          status: "failed",
+          deviceName: "LAPTOP-1",
+          errorText: "0x80310008 BitLocker is not enabled on the drive",
+          hint: "Enable BitLocker, then change the token",
+        },
+      ),
+      `device ${id(1)} (LAPTOP-1) refreshed: requested → failed (0x80310008 BitLocker is not enabled on the drive); Enable BitLocker, then change the token`,
+    );
+    assert.equal(
+      summarizeSingleRefresh(id(1), { status: "requested" }, { status: "done", hint: "x" }),
+      `device ${id(1)} refreshed: requested → done`,
+    );
+    assert.equal(
+      summarizeSingleRefresh(id(1), { status: "pending" }, { status: "pending", deviceName: "L" }),
+      `device ${id(1)} (L) refreshed: no status change (pending)`,
+    );
   });
 });

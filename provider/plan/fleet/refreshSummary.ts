@@ -89,3 +89,18 @@ export function summarizeRefresh(
     `[${named.join("; ")}]; now ${now}`
   );
 }
+
+/** The one-device version: "device <id> (<name>) refreshed: requested → failed (0x80310008 …); <hint>". */
+export function summarizeSingleRefresh(
+  id: string,
+  before: { status?: string },
+  after: { status?: string; deviceName?: string; errorText?: string; hint?: string },
+): string {
+  const who = `device ${id}${after.deviceName ? ` (${after.deviceName})` : ""}`;
+  const was = before.status ?? "unknown";
+  const now = after.status ?? "unknown";
+  if (was === now) return `${who} refreshed: no status change (${now})`;
+  const detail = after.errorText ? ` (${after.errorText})` : "";
+  const hint = after.hint && now !== "done" && now !== "escrowed" ? `; ${after.hint}` : "";
+  return `${who} refreshed: ${was} → ${now}${detail}${hint}`;
+}
