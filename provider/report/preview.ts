@@ -123,8 +123,12 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
     const derived = kind === "fleet" ? fleetPlan(step) : singlePlan(step);
     if ("plan" in derived) r.plan = derived.plan;
     else r.unknown = derived.unknown;
+    // How the provider's lines name it: a fleet by its label, a single device by its id.
     const inputs = decode(step.newState?.inputs ?? step.oldState?.inputs);
-    labels.set(r, isObject(inputs) && typeof inputs.label === "string" ? inputs.label : r.name);
+    const label = isObject(inputs) && typeof inputs.label === "string" ? inputs.label : r.name;
+    const device =
+      isObject(inputs) && typeof inputs.managedDeviceId === "string" ? inputs.managedDeviceId : "";
+    labels.set(r, kind === "fleet" ? label : device);
     byUrn.set(step.urn, r);
     report.resources.push(r);
   }
@@ -149,7 +153,7 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
         notes: [],
         errors: [],
       };
-      labels.set(r, r.name);
+      labels.set(r, r.kind === "fleet" ? r.name : "");
       byUrn.set(d.urn, r);
       report.resources.push(r);
     }
@@ -173,13 +177,9 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
 }
 
 /** Does a provider line name this resource? Fleets by label ("fleet L:"), single devices by id. */
-function mentions(line: string, r: PreviewResource, label: string): boolean {
-  if (r.kind === "fleet")
-    return line.includes(`fleet ${label}:`) || line.includes(`fleet ${label} `);
-  const id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-  return r.plan !== undefined && [...r.plan.rotate, ...r.plan.adopt].some((d) => line.includes(d))
-    ? true
-    : id.test(line) && line.includes(`(${r.name})`);
+function mentions(line: string, r: PreviewResource, key: string): boolean {
+  if (r.kind === "fleet") return line.includes(`fleet ${key}:`) || line.includes(`fleet ${key} `);
+  return key !== "" && line.toLowerCase().includes(key.toLowerCase());
 }
 
 type Derived = { plan: DevicePlan } | { unknown: string };

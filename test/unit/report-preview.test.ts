@@ -72,6 +72,25 @@ describe("report preview: real `pulumi preview --json` output", () => {
     assert.equal(singleOf(r)!.plan!.rotate.length, 1);
   });
 
+  it("a provider line naming a single device's id goes to that device; others to the general notes", () => {
+    const doc = JSON.parse(fixture("update"));
+    const id = doc.steps.find((x: { urn: string }) => x.urn.endsWith("::helpdesk")).newState.inputs
+      .managedDeviceId as string;
+    doc.diagnostics.push(
+      {
+        message: `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap\n`,
+        severity: "info#err",
+      },
+      { message: "[bitlocker] something about no resource\n", severity: "info#err" },
+    );
+    const r = readPreview(doc);
+    assert.deepEqual(singleOf(r)!.notes, [
+      `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap`,
+    ]);
+    assert.deepEqual(r.notes, ["[bitlocker] something about no resource"]);
+    assert.equal(fleetOf(r).notes.length, 1);
+  });
+
   it("adopt: 4 newcomers adopted (rotateOnCreate: false), nothing rotates", () => {
     const fleet = fleetOf(parsePreview(fixture("adopt")));
     assert.deepEqual(fleet.plan!.adopt, named(fleet.notes[0]!, "adopt"));
