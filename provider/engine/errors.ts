@@ -32,3 +32,20 @@ export class RecordedFailure extends Error {
     super(message);
   }
 }
+
+/**
+ * A refusal thrown at diff, whose message says everything (what, how many, how to allow it).
+ * Pulumi's dynamic-provider host logs every error it catches as `${e}: ${e.stack}` before it
+ * passes e.message on as the error: a stack trace of our own code and the message twice.
+ * This error's toString and stack turn that log line into one `[bitlocker] refused: <note>`.
+ */
+export class Refusal extends Error {
+  override readonly name = "Refusal";
+  constructor(message: string, note: string) {
+    super(message);
+    this.stack = note;
+  }
+  override toString(): string {
+    return "[bitlocker] refused";
+  }
+}

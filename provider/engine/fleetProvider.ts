@@ -22,11 +22,12 @@ import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/cl
 import type { ManagedDevice } from "../graph/types";
 import { withDeadline } from "../graph/deadline";
 import { engineContext, maxRotationsPerUpdate } from "./context";
-import { rotationGuard } from "../plan/fleet/guard";
+import { MAX_ROTATIONS_CONFIG, rotationGuard } from "../plan/fleet/guard";
 import { describeFleetPlan } from "../plan/fleet/describe";
 import { summarizeFleetRun } from "../plan/fleet/summary";
+import { summarizeRefresh } from "../plan/fleet/refreshSummary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
-import { RecordedFailure } from "./errors";
+import { RecordedFailure, Refusal } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { JobFeed } from "./fleet/jobFeed";
@@ -76,8 +77,13 @@ export async function diff(_id: string, olds: Props, news: Props) {
     const line = describeFleetPlan(label, d.plan);
     if (line) log(line);
     // Thrown at diff, so `pulumi preview` fails with it and `pulumi up` never reaches update.
-    const verdict = rotationGuard(label, d.plan, maxRotationsPerUpdate());
-    if (!verdict.allowed) throw new Error(verdict.message);
+    const limit = maxRotationsPerUpdate();
+    const verdict = rotationGuard(label, d.plan, limit);
+    if (!verdict.allowed)
+      throw new Refusal(
+        verdict.message,
+        `fleet ${label} would rotate ${verdict.wouldRotate} device(s), more than ${MAX_ROTATIONS_CONFIG} (${limit}); nothing was sent`,
+      );
   }
   return { changes: d.changes, replaces: [] as string[], deleteBeforeReplace: false };
 }
@@ -111,6 +117,8 @@ export async function read(id: string, props: Props) {
   );
   const devices = { ...olds.devices };
   for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
+  // Pulumi shows the fleet as unchanged when its inputs are: say what the devices did.
+  log(summarizeRefresh(String(props.label ?? id), olds.devices ?? {}, devices));
   const { __provider: _p, ...rest } = olds;
   return {
     id,

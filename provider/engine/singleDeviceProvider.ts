@@ -34,6 +34,7 @@ import {
   rotationSent,
   startCheckRead,
 } from "./checkRead";
+import { summarizeSingleRefresh } from "../plan/fleet/refreshSummary";
 import { log } from "./log";
 import { lostAnswerGraceMs, requestRotation, type RotationAttempt } from "./requestRotation";
 
@@ -170,7 +171,7 @@ export async function read(id: string, props: Props) {
     device = await graph.getManagedDevice(id);
   } catch (e) {
     if (!isNotFound(e)) throw e;
-    return { id, props: stateAfterRead(olds, undefined, undefined, checkedAt) };
+    return refreshed(id, olds, stateAfterRead(olds, undefined, undefined, checkedAt));
   }
   const outcome = olds.requestedAt
     ? await outcomeOnDevice(
@@ -184,7 +185,13 @@ export async function read(id: string, props: Props) {
         olds.waitFor === "escrowed",
       )
     : undefined;
-  return { id, props: stateAfterRead(olds, device, outcome, checkedAt) };
+  return refreshed(id, olds, stateAfterRead(olds, device, outcome, checkedAt));
+}
+
+/** Pulumi shows the resource as unchanged when its inputs are: say what the device did. */
+function refreshed(id: string, olds: SingleDeviceState, props: SingleDeviceState) {
+  log(summarizeSingleRefresh(id, olds, props));
+  return { id, props };
 }
 
 /** A rotation cannot be undone: deleting the resource only forgets it. No Graph call. */

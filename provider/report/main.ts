@@ -5,6 +5,7 @@ import { renderJson } from "./json";
 import { renderMarkdown } from "./markdown";
 import { parseOptions, USAGE, UsageError, type CliOptions, type Format } from "./options";
 import { buildReport, failingRows } from "./summary";
+import { previewMain } from "./previewMain";
 import { renderTable } from "./table";
 import type { Report } from "./types";
 
@@ -23,6 +24,7 @@ export const EXIT_FAIL_ON = 1;
 export const EXIT_USAGE = 2;
 
 export async function main(argv: readonly string[], io: ReportIo): Promise<number> {
+  if (argv[0] === "preview") return previewMain(argv.slice(1), io);
   let options: CliOptions;
   try {
     options = parseOptions(argv);

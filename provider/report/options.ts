@@ -10,6 +10,8 @@ export const DEFAULT_LIMIT = 50;
 export const USAGE = `Usage:
   bitlocker-report [FILE | -] [options]      read \`pulumi stack export\` output (- = stdin)
   bitlocker-report --stack NAME [options]    run \`pulumi stack export --stack NAME\`
+  bitlocker-report preview [FILE | -] [...]  the pull-request comment from \`pulumi preview --json\`
+                                             (see bitlocker-report preview --help)
 
 Options:
   --format table|markdown|json   default: table on a terminal, else markdown

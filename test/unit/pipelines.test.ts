@@ -86,7 +86,7 @@ describe("pipelines/github/bitlocker-rotation.yml", () => {
     assert.match(String(up.if), /github\.event_name != 'pull_request'/);
     assert.match(String(up.if), /github\.ref == 'refs\/heads\/main'/);
     assert.ok(
-      runs(preview).some((r) => /pulumi preview --stack "\$PULUMI_STACK" --diff/.test(r)),
+      runs(preview).some((r) => /pulumi preview --stack "\$PULUMI_STACK" --json/.test(r)),
       "preview runs `pulumi preview`",
     );
     assert.ok(!runs(preview).some((r) => /pulumi up\b/.test(r)), "a pull request never runs up");
@@ -140,10 +140,30 @@ describe("pipelines/github/bitlocker-rotation.yml", () => {
     assert.equal(obj(doc.env, "env").PULUMI_STACK, "${{ vars.PULUMI_STACK || 'prod' }}");
   });
 
-  it("reports the preview in the job summary and one pull-request comment", () => {
+  it("comments the preview built by bitlocker-report preview, replacing its comment by marker", () => {
+    const previewRun = runs(preview).find((r) => r.includes("pulumi preview"))!;
+    assert.match(
+      previewRun,
+      /--json --non-interactive > "\$RUNNER_TEMP\/preview\.json" \|\| status=\$\?/,
+    );
+    assert.match(
+      previewRun,
+      /bitlocker-report preview "\$RUNNER_TEMP\/preview\.json" --format text/,
+      "every device in the job log",
+    );
+    assert.match(previewRun, /exit "\$status"/, "the job fails when the preview does");
     const report = runs(preview).find((r) => r.includes("GITHUB_STEP_SUMMARY"));
     assert.ok(report, "a job summary");
-    assert.match(report, /grep -F '\[bitlocker\]'/, "lists the provider's plan: devices to rotate");
+    assert.match(
+      report,
+      /bitlocker-report preview "\$RUNNER_TEMP\/preview\.json" --format markdown \\\n\s+--marker "\$marker"/,
+    );
+    assert.match(report, /marker="bitlocker-preview:\$PULUMI_STACK"/);
+    assert.match(
+      report,
+      /startswith\(\\"<!-- \$marker -->\\"\)/,
+      "finds its comment by the marker",
+    );
     assert.match(
       report,
       /npx --no-install bitlocker-report --stack "\$PULUMI_STACK" --format markdown/,
@@ -211,7 +231,7 @@ describe("pipelines/azure-devops/bitlocker-rotation.yml", () => {
     assert.match(String(stage("up").condition), /'refs\/heads\/main'/);
     assert.match(
       String(cliTask("preview").inputs.inlineScript),
-      /pulumi preview --stack "\$\(pulumiStack\)" --diff/,
+      /pulumi preview --stack "\$\(pulumiStack\)" --json/,
     );
     assert.doesNotMatch(String(cliTask("preview").inputs.inlineScript), /pulumi up\b/);
     assert.match(
@@ -261,9 +281,16 @@ describe("pipelines/azure-devops/bitlocker-rotation.yml", () => {
   it("reports the preview in the run summary and on the pull request", () => {
     const script = String(cliTask("preview").inputs.inlineScript);
     assert.match(script, /##vso\[task\.uploadsummary\]/);
-    assert.match(script, /grep -F '\[bitlocker\]'/);
+    assert.match(
+      script,
+      /bitlocker-report preview "\$\(Agent\.TempDirectory\)\/preview\.json" --format text/,
+    );
+    assert.match(script, /--format markdown --marker "\$marker" > "\$summary"/);
     assert.match(script, /bitlocker-report --stack "\$\(pulumiStack\)" --format markdown/);
     assert.match(script, /pullRequests\/\$\(System\.PullRequest\.PullRequestId\)\/threads/);
+    // Replaces its thread's first comment (found by the marker) instead of a new thread per push.
+    assert.match(script, /startswith\(\$m\)/);
+    assert.match(script, /-X PATCH .*\n.*\$threads\/\$thread\/comments\/1/);
   });
 
   it("every script parses (bash -n)", () => {

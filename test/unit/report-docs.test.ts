@@ -5,6 +5,7 @@ import path from "node:path";
 import { readExport } from "../../provider/report/exported";
 import { renderMarkdown } from "../../provider/report/markdown";
 import { USAGE } from "../../provider/report/options";
+import { PREVIEW_USAGE } from "../../provider/report/previewMain";
 import { buildReport, STATUS_ORDER } from "../../provider/report/summary";
 import { mixedStack, NOW } from "./report-fixtures";
 
@@ -14,6 +15,10 @@ describe("report: docs/reports.md", () => {
   it("shows the usage the command prints, naming every status --fail-on takes", () => {
     assert.ok(DOC.includes(USAGE), "update the usage block of docs/reports.md");
     for (const s of [...STATUS_ORDER, "overdue"]) assert.match(USAGE, new RegExp(`\\b${s}\\b`));
+    assert.ok(
+      DOC.includes(PREVIEW_USAGE),
+      "update the usage block of `preview` in docs/reports.md",
+    );
   });
 
   it("shows the Markdown the command prints for the example stack", () => {

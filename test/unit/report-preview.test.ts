@@ -1,0 +1,200 @@
+// `bitlocker-report preview` over real `pulumi preview --json` output (Pulumi CLI v3.274.1
+// against the simulated tenant; captured by scripts/capture-preview-fixtures.ts): the comment
+// derives each resource's devices from the step's old outputs and new inputs through the
+// engine's plan functions, so it must name exactly the devices the provider's own preview line
+// names; and it stays within GitHub's comment limit for a fleet of 50,000.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { main, type ReportIo } from "../../provider/report/main";
+import { parsePreview, readPreview, type PreviewReport } from "../../provider/report/preview";
+import {
+  GITHUB_COMMENT_LIMIT,
+  renderPreviewMarkdown,
+  renderPreviewText,
+} from "../../provider/report/previewRender";
+
+const DIR = path.join(__dirname, "fixtures", "preview");
+const fixture = (name: string) => readFileSync(path.join(DIR, `${name}.json`), "utf8");
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** The ids the provider's preview line names after "<what> N …:" (its lists hold ≤ 10). */
+function named(line: string, what: "rotate" | "adopt" | "forget"): string[] {
+  const m = new RegExp(`${what} \\d+[^:]*: ([^;]*)`).exec(line);
+  return m ? (m[1]!.match(GUID) ?? []) : [];
+}
+
+async function run(argv: string[], text: string) {
+  const out = { stdout: "", stderr: "" };
+  const io: ReportIo = {
+    readFile: async () => text,
+    readStdin: async () => text,
+    exportStack: async () => {
+      throw new Error("not used");
+    },
+    stdout: { write: (s: string) => (out.stdout += s) },
+    stderr: { write: (s: string) => (out.stderr += s) },
+    now: () => new Date("2026-11-27T10:00:00Z"),
+  };
+  return { code: await main(argv, io), ...out };
+}
+
+const fleetOf = (r: PreviewReport) => r.resources.find((x) => x.kind === "fleet")!;
+const singleOf = (r: PreviewReport) => r.resources.find((x) => x.kind === "single");
+
+describe("report preview: real `pulumi preview --json` output", () => {
+  it("create: a new fleet of 10 rotates the 10 its preview line names; the new device rotates", () => {
+    const r = parsePreview(fixture("create"));
+    assert.deepEqual([r.stack, r.project, r.failed], ["e2e", "previewfixtures", false]);
+    const fleet = fleetOf(r);
+    assert.equal(fleet.op, "create");
+    assert.equal(fleet.notes.length, 1, "the provider's line is the fleet's");
+    assert.match(fleet.notes[0]!, /^\[bitlocker\] fleet desktops: new fleet of 10: rotate 10/);
+    assert.deepEqual(fleet.plan!.rotate, named(fleet.notes[0]!, "rotate"));
+    assert.equal(fleet.plan!.rotate.length, 10);
+    // The single device's token is a secret ("[secret]" in the preview): a create rotates anyway.
+    assert.deepEqual(singleOf(r)!.plan!.rotate.length, 1);
+  });
+
+  it("update: 5 rotate (4 added, 1 deviceTokens edit), 2 forgotten, 7 unchanged, as the provider says", () => {
+    const r = parsePreview(fixture("update"));
+    const fleet = fleetOf(r);
+    const line = fleet.notes[0]!;
+    assert.deepEqual(fleet.plan!.rotate, named(line, "rotate"));
+    assert.deepEqual(fleet.plan!.forget, named(line, "forget"));
+    assert.deepEqual(
+      [fleet.plan!.rotate.length, fleet.plan!.forget.length, fleet.plan!.unchanged],
+      [5, 2, 7],
+    );
+    assert.match(line, /; 7 unchanged$/);
+    // The secret token changed (update with every visible setting equal): it rotates.
+    assert.equal(singleOf(r)!.op, "update");
+    assert.equal(singleOf(r)!.plan!.rotate.length, 1);
+  });
+
+  it("a provider line naming a single device's id goes to that device; others to the general notes", () => {
+    const doc = JSON.parse(fixture("update"));
+    const id = doc.steps.find((x: { urn: string }) => x.urn.endsWith("::helpdesk")).newState.inputs
+      .managedDeviceId as string;
+    doc.diagnostics.push(
+      {
+        message: `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap\n`,
+        severity: "info#err",
+      },
+      { message: "[bitlocker] something about no resource\n", severity: "info#err" },
+    );
+    const r = readPreview(doc);
+    assert.deepEqual(singleOf(r)!.notes, [
+      `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap`,
+    ]);
+    assert.deepEqual(r.notes, ["[bitlocker] something about no resource"]);
+    assert.equal(fleetOf(r).notes.length, 1);
+  });
+
+  it("adopt: 4 newcomers adopted (rotateOnCreate: false), nothing rotates", () => {
+    const fleet = fleetOf(parsePreview(fixture("adopt")));
+    assert.deepEqual(fleet.plan!.adopt, named(fleet.notes[0]!, "adopt"));
+    assert.deepEqual([fleet.plan!.rotate.length, fleet.plan!.adopt.length], [0, 4]);
+  });
+
+  it("guard refusal: the preview failed, the fleet shows the refusal and both provider lines, no stack trace", async () => {
+    const r = parsePreview(fixture("guard-refusal"));
+    assert.equal(r.failed, true);
+    const fleet = fleetOf(r);
+    assert.equal(fleet.op, "refused");
+    assert.match(fleet.errors[0]!, /would rotate 14 device\(s\).*allows \(12\)/);
+    assert.deepEqual(
+      fleet.notes.map((n) => n.slice(0, 40)),
+      ["[bitlocker] fleet desktops: rotate 14 (i", "[bitlocker] refused: fleet desktops woul"],
+    );
+    assert.deepEqual(r.other, [], "no stack trace lines");
+    const { code, stdout } = await run(
+      ["preview", "-", "--format", "markdown"],
+      fixture("guard-refusal"),
+    );
+    assert.equal(code, 0);
+    assert.match(stdout, /^<!-- bitlocker-preview:e2e -->\n/);
+    assert.match(
+      stdout,
+      /\*\*The preview failed: `pulumi up` would stop with the same error\.\*\*/,
+    );
+    assert.match(stdout, /\| fleet `desktops` \| refused ❌ \|/);
+    assert.match(stdout, /pulumi config set bitlocker:maxRotationsPerUpdate 14/);
+  });
+
+  it("check failure: the preview failed with the input error", () => {
+    const r = parsePreview(fixture("check-failure"));
+    assert.equal(r.failed, true);
+    assert.match(
+      fleetOf(r).errors[0]!,
+      /managedDeviceIds .* 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"/,
+    );
+  });
+
+  it("markdown: counts in the table, each list in a <details>, the provider's line", async () => {
+    const { code, stdout } = await run(
+      ["preview", "-", "--format", "markdown", "--marker", "x"],
+      fixture("update"),
+    );
+    assert.equal(code, 0);
+    assert.match(stdout, /^<!-- x -->\n/);
+    assert.match(stdout, /\*\*6 device\(s\) would rotate\*\*, 2 forgotten\./);
+    assert.match(stdout, /\| fleet `desktops` \| update \| 5 \| 0 \| 0 \| 2 \| 7 \|/);
+    assert.match(stdout, /\| device `helpdesk` \| update \| 1 \| 0 \| 0 \| 0 \| 0 \|/);
+    assert.match(stdout, /<details><summary>5 device\(s\) would rotate \(if eligible\)<\/summary>/);
+    assert.match(
+      stdout,
+      /<details><summary>2 device\(s\) would be forgotten \(nothing sent\)<\/summary>/,
+    );
+    assert.match(stdout, /```text\n\[bitlocker\] fleet desktops: rotate 5/);
+    assert.equal(
+      (stdout.match(/<details>/g) ?? []).length,
+      (stdout.match(/<\/details>/g) ?? []).length,
+    );
+  });
+
+  it("usage errors exit 2; stack export output is told apart", async () => {
+    assert.equal((await run(["preview"], "")).code, 2);
+    const wrong = await run(["preview", "-"], JSON.stringify({ version: 3, deployment: {} }));
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /not the output of `pulumi preview --json`/);
+    assert.equal((await run(["preview", "-", "--max-chars", "10"], fixture("update"))).code, 2);
+  });
+});
+
+describe("report preview: a fleet of 50,000 devices within GitHub's comment limit", () => {
+  const N = 50_000;
+  const id = (n: number) => `0b7c5a2e-1111-4a2b-9c3d-${String(n).padStart(12, "0")}`;
+  // The create fixture with its fleet's ids replaced by 50,000, and 300 removed by an update.
+  function big(): PreviewReport {
+    const doc = JSON.parse(fixture("create"));
+    const step = doc.steps.find((s: { urn: string }) => s.urn.endsWith("::desktops"));
+    step.newState.inputs.managedDeviceIds = Array.from({ length: N }, (_, i) => id(i));
+    return readPreview(doc);
+  }
+
+  it("shortens the lists with '… N more, see the job log'; the text format keeps every id", () => {
+    const report = big();
+    assert.equal(fleetOf(report).plan!.rotate.length, N);
+    const md = renderPreviewMarkdown(report, { marker: "m", maxChars: GITHUB_COMMENT_LIMIT });
+    assert.ok(md.length <= GITHUB_COMMENT_LIMIT, `${md.length} characters`);
+    assert.ok(md.length > GITHUB_COMMENT_LIMIT - 5_000, `uses the room: ${md.length}`);
+    const more = /… (\d+) more, see the job log/.exec(md);
+    assert.ok(more, "an explicit '… N more'");
+    const shown = md.match(/^0b7c5a2e-1111-4a2b-9c3d-\d{12}$/gm) ?? [];
+    assert.equal(shown.length + Number(more[1]), N, "shown + more = all");
+    assert.deepEqual(shown.slice(0, 3), [id(0), id(1), id(2)], "the first ones, in order");
+    assert.match(md, /\| fleet `desktops` \| create \| 50000 \|/);
+    assert.match(md, /<details><summary>50000 device\(s\) would rotate \(if eligible\)<\/summary>/);
+    // The small list (the single device) is shown whole.
+    assert.ok(md.includes(singleOf(report)!.plan!.rotate[0]!));
+    const text = renderPreviewText(report);
+    assert.equal((text.match(/^ {2}rotate 0b7c5a2e/gm) ?? []).length, N);
+  });
+
+  it("a smaller --max-chars is kept too", () => {
+    const md = renderPreviewMarkdown(big(), { marker: "m", maxChars: 10_000 });
+    assert.ok(md.length <= 10_000, `${md.length}`);
+    assert.match(md, /… \d+ more, see the job log/);
+  });
+});
