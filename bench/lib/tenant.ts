@@ -5,14 +5,13 @@ import * as https from "node:https";
 import * as path from "node:path";
 import type { SimulatedTenant, SimulatedTenantOptions } from "../../simulator/index";
 import { REPO_DIR } from "../../test/e2e/harness";
+import { INTUNE_POST_LIMIT, INTUNE_WINDOW_SECONDS, trueBoundMs as bound } from "./bound";
 import type { PackageUnderTest } from "./package";
 
 export const CA_DIR = path.join(REPO_DIR, ".sim");
 export const CA_PEM = path.join(CA_DIR, "ca.pem");
 
-/** Intune's documented per-app write limit: 200 POST per 20 s (graph.md). */
-export const INTUNE_POST_LIMIT = 200;
-export const INTUNE_WINDOW_SECONDS = 20;
+export { INTUNE_POST_LIMIT, INTUNE_WINDOW_SECONDS };
 
 export interface TenantSettings {
   timeScale: number;
@@ -184,14 +183,9 @@ export function figures(
   };
 }
 
-/**
- * The floor from the first rotation POST to the last answer under a sliding window of
- * `INTUNE_POST_LIMIT` POSTs per W seconds: a whole window may go at once, so N devices need
- * ⌈N/200⌉ − 1 windows of waiting and then one round trip for the last window's answers.
- */
+/** The true bound for this tenant's scaled window (see bound.ts). */
 export function trueBoundMs(devices: number, s: TenantSettings, rttMs: number): number {
-  const windows = Math.ceil(devices / INTUNE_POST_LIMIT) - 1;
-  return windows * limitOf(s).windowSeconds * 1000 + rttMs;
+  return bound(devices, limitOf(s).windowSeconds, rttMs);
 }
 
 /**
