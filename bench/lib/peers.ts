@@ -1,4 +1,4 @@
-// The in-process peers (contenders b and c), each in a child process of its own so that its
+// The peers that are not Pulumi programs (contenders b, c, e, f), each in a child process of its own so that its
 // memory is its own and the simulated tenant (in this process) does not share its event loop.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -6,10 +6,14 @@ import * as path from "node:path";
 import type { SimulatedTenant } from "../../simulator/index";
 import { REPO_DIR } from "../../test/e2e/harness";
 import type { PackageUnderTest } from "./package";
-import { TreeMemorySampler } from "./proc";
+import { childrenCpuMs, TreeMemorySampler } from "./proc";
 import { tenantEnv, type TenantSettings } from "./tenant";
 
-export type Peer = "sequential" | "graphSdk";
+/** A script in bench/peers/ and its arguments after the ids file. */
+export interface Peer {
+  script: "sequential" | "graphSdk" | "graphSdkBatched";
+  args?: string[];
+}
 
 export interface PeerRun {
   command: string;
@@ -20,6 +24,8 @@ export interface PeerRun {
   processWallMs: number;
   /** From the first request to the last answer, as the child measured it. */
   wallMs: number;
+  /** User + system CPU of the child process, ms (its rusage, once it has been reaped). */
+  cpuMs: number;
   failed: number;
   errors: Record<string, number>;
   /** VmHWM after loading its modules, before the first request (KiB). */
@@ -42,10 +48,11 @@ export async function runPeer(
 ): Promise<PeerRun> {
   const idsFile = path.join(logDir, `${label}.ids.json`);
   fs.writeFileSync(idsFile, JSON.stringify(ids));
-  const script = path.join(REPO_DIR, "bench", "peers", `${peer}.ts`);
-  const args = ["--no-warnings", script, idsFile];
+  const script = path.join(REPO_DIR, "bench", "peers", `${peer.script}.ts`);
+  const args = ["--no-warnings", script, idsFile, ...(peer.args ?? [])];
   tenant.log.clear();
   tenant.resetThrottle();
+  const cpuBefore = childrenCpuMs();
   const started = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: REPO_DIR,
@@ -61,6 +68,7 @@ export async function runPeer(
   const exitCode = await new Promise<number | null>((resolve) => child.on("close", resolve));
   clearTimeout(timer);
   const processWallMs = Date.now() - started;
+  const cpuMs = childrenCpuMs() - cpuBefore;
   const sampled = Math.max(0, ...sampler.stop().map((p) => p.peakKb));
   fs.rmSync(idsFile, { force: true });
   const command = `node ${args.map((a) => path.relative(REPO_DIR, a) || a).join(" ")}`;
@@ -70,7 +78,7 @@ export async function runPeer(
   if (!line) throw new Error(`${command} printed no result (exit ${exitCode}); see ${logFile}`);
   const r = JSON.parse(line.slice("BENCH_RESULT ".length)) as Omit<
     PeerRun,
-    "command" | "exitCode" | "processWallMs" | "logFile" | "startedAt"
+    "command" | "exitCode" | "processWallMs" | "logFile" | "startedAt" | "cpuMs"
   >;
   return {
     ...r,
@@ -78,6 +86,7 @@ export async function runPeer(
     exitCode,
     startedAt: started,
     processWallMs,
+    cpuMs,
     peakKb: Math.max(r.peakKb, sampled),
     logFile,
   };

@@ -6,10 +6,10 @@ import * as path from "node:path";
 import type { SimulatedTenant } from "../../simulator/index";
 import { PulumiProject, type CommandResult } from "../../test/e2e/harness";
 import { installInto, type PackageUnderTest } from "./package";
-import { TreeMemorySampler, type ProcessPeak } from "./proc";
+import { childrenCpuMs, TreeMemorySampler, type ProcessPeak } from "./proc";
 import { tenantEnv, type TenantSettings } from "./tenant";
 
-export type PulumiProgram = "fleet" | "single";
+export type PulumiProgram = "fleet" | "single" | "empty";
 
 /** Device ids come from devices.json beside the program (10,000 ids exceed a config value's argv). */
 const PROGRAMS: Record<PulumiProgram, string> = {
@@ -30,6 +30,10 @@ const ids: string[] = JSON.parse(fs.readFileSync("devices.json", "utf8"));
 ids.forEach((id, i) => new BitLockerKeyRotation(\`d\${i}\`, { managedDeviceId: id, rotationToken: "bench-1" }));
 export const count = ids.length;
 `,
+  // Pulumi's own start and finish: no package, no resource, no request to the tenant.
+  empty: `
+export const nothing = 0;
+`,
 };
 
 export interface PulumiRun {
@@ -38,6 +42,10 @@ export interface PulumiRun {
   /** Epoch ms when `pulumi up` started. */
   startedAt: number;
   wallMs: number;
+  /** User + system CPU of the whole `pulumi up` tree (CLI, language host, program, provider), ms. */
+  cpuMs: number;
+  /** PULUMI_NODEJS_TRANSPILE_ONLY as set for the command. */
+  transpileOnly: boolean;
   processes: ProcessPeak[];
   /** Peak VmHWM of the dynamic-provider process (the engine), KiB. */
   providerPeakKb: number | undefined;
@@ -59,6 +67,7 @@ export async function runPulumi(
   ids: readonly string[],
   logDir: string,
   label: string,
+  typeCheck = false,
 ): Promise<PulumiRun> {
   const project = await PulumiProject.create({
     name: `bench-${program}`,
@@ -66,12 +75,14 @@ export async function runPulumi(
     // The bench rotates whole fleets on purpose: no blast-radius limit below their size.
     env: { ...tenantEnv(tenant, settings), BITLOCKER_MAX_ROTATIONS_PER_UPDATE: String(ids.length) },
     timeoutMs: 30 * 60_000,
+    typeCheck,
   });
   try {
     installInto(pkg, project.dir);
     project.writeFile("devices.json", JSON.stringify(ids));
     tenant.log.clear();
     tenant.resetThrottle();
+    const cpuBefore = childrenCpuMs();
     const startedAt = Date.now();
     const running = project.start([
       "up",
@@ -83,6 +94,7 @@ export async function runPulumi(
     ]);
     const sampler = new TreeMemorySampler(running.child.pid!);
     const result: CommandResult = await running.done;
+    const cpuMs = childrenCpuMs() - cpuBefore;
     const processes = sampler.stop();
     const logFile = path.join(logDir, `${label}.log`);
     fs.writeFileSync(
@@ -123,6 +135,8 @@ export async function runPulumi(
       exitCode: result.code,
       startedAt,
       wallMs: result.durationMs,
+      cpuMs,
+      transpileOnly: !typeCheck,
       processes,
       providerPeakKb: providers.length ? Math.max(...providers.map((p) => p.peakKb)) : undefined,
       exportBytes: Buffer.byteLength(exported.stdout),

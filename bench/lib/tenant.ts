@@ -1,16 +1,17 @@
 // The simulated tenant of one measurement (fresh for each contender) and what its request
 // log says about a run: accepted rotations per device, throttled answers, timing.
+import * as fs from "node:fs";
+import * as https from "node:https";
 import * as path from "node:path";
 import type { SimulatedTenant, SimulatedTenantOptions } from "../../simulator/index";
 import { REPO_DIR } from "../../test/e2e/harness";
+import { INTUNE_POST_LIMIT, INTUNE_WINDOW_SECONDS, trueBoundMs as bound } from "./bound";
 import type { PackageUnderTest } from "./package";
 
 export const CA_DIR = path.join(REPO_DIR, ".sim");
 export const CA_PEM = path.join(CA_DIR, "ca.pem");
 
-/** Intune's documented per-app write limit: 200 POST per 20 s (graph.md). */
-export const INTUNE_POST_LIMIT = 200;
-export const INTUNE_WINDOW_SECONDS = 20;
+export { INTUNE_POST_LIMIT, INTUNE_WINDOW_SECONDS };
 
 export interface TenantSettings {
   timeScale: number;
@@ -82,6 +83,8 @@ export interface TenantFigures {
   acceptedRotations: number;
   /** Devices whose rotation Graph accepted more than once (from the request log). */
   duplicateDevices: number;
+  /** Up to 20 of them, with their counts. */
+  duplicateIds: string[];
   /** Devices with more than one rotation entry in deviceActionResults (see docs/benchmarks.md). */
   duplicateActionResults: number;
   /** Rotation POSTs put to Graph (any answer), top-level or inside $batch. */
@@ -95,7 +98,10 @@ export interface TenantFigures {
   tokenRequests: number;
   /** Status counts of rotation attempts, e.g. { "204": 1000, "429": 12 }. */
   rotationStatuses: Record<string, number>;
-  /** First rotation attempt → last accepted rotation, ms (as the tenant saw them). */
+  /**
+   * First rotation POST's arrival → last accepted rotation's answer, ms, as the tenant saw them
+   * (a rotation inside a `$batch` timed by its envelope).
+   */
   rotationSpanMs: number | undefined;
   /** When things happened, in ms after `startedAt` (the command's start): where the time went. */
   timeline: Record<string, number | undefined>;
@@ -106,6 +112,11 @@ export function figures(
   ids: readonly string[],
   startedAt: number,
 ): TenantFigures {
+  const all = tenant.log.entries();
+  // A rotation inside a `$batch` is timed by its envelope: it arrived when the envelope did
+  // (before the simulated latency) and was answered when the envelope was.
+  const topLevel = new Map<string, (typeof all)[number]>();
+  for (const e of all) if (e.batchId === undefined) topLevel.set(e.requestId, e);
   const accepted = new Map<string, number>();
   const rotationStatuses: Record<string, number> = {};
   let first = Infinity;
@@ -114,30 +125,35 @@ export function figures(
   for (const e of tenant.log.entries({ method: "POST", pathMatches: ROTATE })) {
     rotationAttempts++;
     rotationStatuses[e.status] = (rotationStatuses[e.status] ?? 0) + 1;
-    const t = Date.parse(e.time);
+    const carrier = (e.batchId !== undefined ? topLevel.get(e.batchId) : undefined) ?? e;
+    const t = Date.parse(carrier.time);
     first = Math.min(first, t);
     if (e.status === 204) {
       const id = e.path.split("/").at(-2) ?? "";
       accepted.set(id, (accepted.get(id) ?? 0) + 1);
-      lastAccepted = Math.max(lastAccepted, t + e.durationMs);
+      lastAccepted = Math.max(lastAccepted, t + carrier.durationMs);
     }
   }
   let devicesRotated = 0;
   let duplicateDevices = 0;
   let duplicateActionResults = 0;
+  const duplicateIds: string[] = [];
   for (const id of ids) {
     const n = accepted.get(id) ?? 0;
     if (n > 0) devicesRotated++;
-    if (n > 1) duplicateDevices++;
+    if (n > 1) {
+      duplicateDevices++;
+      if (duplicateIds.length < 20) duplicateIds.push(`${id} ×${n}`);
+    }
     const results = tenant.actionResults(id).filter((r) => r["@odata.type"] === ROTATE_ACTION);
     if (results.length > 1) duplicateActionResults++;
   }
-  const all = tenant.log.entries();
   const at = (e: { time: string } | undefined) =>
     e === undefined ? undefined : Date.parse(e.time) - startedAt;
   const tokens = all.filter((e) => TOKEN.test(e.path));
   const reads = all.filter((e) => e.method === "GET");
   const timeline = {
+    firstRequest: at(all[0]),
     firstToken: at(tokens[0]),
     firstRead: at(reads[0]),
     lastRead: at(reads.at(-1)),
@@ -151,6 +167,7 @@ export function figures(
     devicesNotRotated: ids.length - devicesRotated,
     acceptedRotations: [...accepted.values()].reduce((a, b) => a + b, 0),
     duplicateDevices,
+    duplicateIds,
     duplicateActionResults,
     rotationAttempts,
     throttled: tenant.log.count({ throttled: true }),
@@ -164,6 +181,45 @@ export function figures(
       Number.isFinite(first) && lastAccepted > first ? lastAccepted - first : undefined,
     timeline,
   };
+}
+
+/** The true bound for this tenant's scaled window (see bound.ts). */
+export function trueBoundMs(devices: number, s: TenantSettings, rttMs: number): number {
+  return bound(devices, limitOf(s).windowSeconds, rttMs);
+}
+
+/**
+ * One round trip to the tenant, measured: the median of `samples` requests over one
+ * keep-alive TLS connection (the first, with the handshake, left out). An unauthenticated
+ * GET pays the simulated latency and is answered 401; the caller clears the log and throttle.
+ */
+export async function measureRttMs(tenant: SimulatedTenant, samples = 5): Promise<number> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: fs.readFileSync(CA_PEM) });
+  const url = new URL(`${tenant.url}/beta/deviceManagement/managedDevices?$top=1`);
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      https
+        .get(url, { agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(performance.now() - t0));
+        })
+        .on("error", reject);
+    });
+  try {
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) times.push(await once());
+    return median(times);
+  } finally {
+    agent.destroy();
+  }
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Environment naming the tenant, for the pulumi CLI and for peer processes. */
