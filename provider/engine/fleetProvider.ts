@@ -7,10 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { GraphError } from "../graph";
 import { chooseCollection } from "../plan/collection";
-import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
+import { desiredToken, type FleetInputs } from "../plan/fleet/inputs";
 import {
   countStatuses,
-  diffFleet,
   planFleet,
   recordsOnGraphClock,
   stateAfterRun,
@@ -21,9 +20,7 @@ import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { withDeadline } from "../graph/deadline";
-import { engineContext, maxRotationsPerUpdate } from "./context";
-import { rotationGuard } from "../plan/fleet/guard";
-import { describeFleetPlan } from "../plan/fleet/describe";
+import { engineContext } from "./context";
 import { summarizeFleetRun } from "../plan/fleet/summary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
@@ -40,47 +37,15 @@ import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatch
 import { log } from "./log";
 import { acquireRunLock } from "./runLock";
 
+// check and diff live in fleetCheck.ts, which loads plan/ only (see engine/fleet.ts).
+export { check, diff } from "./fleetCheck";
+
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 
 /** Devices read per step: five $batches of 20 GETs, then their recovery-key counts. */
 const READ_CHUNK = 100;
 const MAX_SENDS_PER_DEVICE = 10;
-
-export async function check(olds: Props, news: Props) {
-  const checked = checkFleet(news);
-  // A create has no diff: its blast radius is judged here. An update's is judged in diff,
-  // which sees the old records (check sees only the old inputs).
-  if (checked.failures.length === 0 && olds.managedDeviceIds === undefined) {
-    const inputs = checked.inputs as unknown as Inputs;
-    const d = diffFleet({}, inputs);
-    if (d.plan) {
-      const line = describeFleetPlan(inputs.label ?? "fleet", d.plan, true);
-      if (line) log(line);
-      const verdict = rotationGuard(inputs.label ?? "fleet", d.plan, maxRotationsPerUpdate());
-      if (!verdict.allowed)
-        return {
-          ...checked,
-          failures: [{ property: "managedDeviceIds", reason: verdict.message }],
-        };
-    }
-  }
-  return checked;
-}
-
-export async function diff(_id: string, olds: Props, news: Props) {
-  const inputs = news as unknown as Inputs;
-  const d = diffFleet(olds as Partial<FleetState>, inputs);
-  if (d.plan) {
-    const label = inputs.label ?? "fleet";
-    const line = describeFleetPlan(label, d.plan);
-    if (line) log(line);
-    // Thrown at diff, so `pulumi preview` fails with it and `pulumi up` never reaches update.
-    const verdict = rotationGuard(label, d.plan, maxRotationsPerUpdate());
-    if (!verdict.allowed) throw new Error(verdict.message);
-  }
-  return { changes: d.changes, replaces: [] as string[], deleteBeforeReplace: false };
-}
 
 export async function create(inputs: Props) {
   const id = `fleet-${randomUUID()}`;
