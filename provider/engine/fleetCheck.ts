@@ -1,7 +1,7 @@
 // check and diff of BitLockerKeyRotationFleet: what `pulumi preview` and every no-op `up` call.
 // They decide from the inputs and the old state alone, so this module loads plan/ and nothing
 // that talks to Graph (no undici, no @azure/identity): see engine/fleet.ts.
-import { checkFleet, type FleetInputs } from "../plan/fleet/inputs";
+import { checkFleet, fleetInputsOf, type FleetInputs } from "../plan/fleet/inputs";
 import { diffFleet, type FleetState } from "../plan/fleet/plan";
 import { rotationGuard } from "../plan/fleet/guard";
 import { describeFleetPlan } from "../plan/fleet/describe";
@@ -16,7 +16,7 @@ export async function check(olds: Props, news: Props) {
   // A create has no diff: its blast radius is judged here. An update's is judged in diff,
   // which sees the old records (check sees only the old inputs).
   if (checked.failures.length === 0 && olds.managedDeviceIds === undefined) {
-    const inputs = checked.inputs as unknown as Inputs;
+    const inputs = fleetInputsOf(checked.inputs) as Inputs;
     const d = diffFleet({}, inputs);
     if (d.plan) {
       const line = describeFleetPlan(inputs.label ?? "fleet", d.plan, true);
@@ -33,7 +33,7 @@ export async function check(olds: Props, news: Props) {
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {
-  const inputs = news as unknown as Inputs;
+  const inputs = fleetInputsOf(news) as Inputs;
   const d = diffFleet(olds as Partial<FleetState>, inputs);
   if (d.plan) {
     const label = inputs.label ?? "fleet";

@@ -7,8 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { GraphError } from "../graph";
 import { chooseCollection } from "../plan/collection";
-import { desiredToken, type FleetInputs } from "../plan/fleet/inputs";
+import { desiredToken, fleetInputsOf, type FleetInputs } from "../plan/fleet/inputs";
 import {
+  clockFields,
   countStatuses,
   planFleet,
   recordsOnGraphClock,
@@ -17,6 +18,7 @@ import {
   type FleetState,
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
+import { deviceLines, packDevices } from "../plan/fleet/packed";
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { withDeadline } from "../graph/deadline";
@@ -49,11 +51,11 @@ const MAX_SENDS_PER_DEVICE = 10;
 
 export async function create(inputs: Props) {
   const id = `fleet-${randomUUID()}`;
-  return { id, outs: await run(id, undefined, inputs as unknown as Inputs) };
+  return { id, outs: await run(id, undefined, fleetInputsOf(inputs) as Inputs) };
 }
 
 export async function update(id: string, olds: Props, news: Props) {
-  const inputs = news as unknown as Inputs;
+  const inputs = fleetInputsOf(news) as Inputs;
   // A cancelled run that goes on (file backend) must not race this one: see runLock.ts.
   const release = acquireRunLock(id, inputs.label ?? "fleet");
   try {
@@ -67,22 +69,23 @@ export async function update(id: string, olds: Props, news: Props) {
 export async function read(id: string, props: Props) {
   const olds = props as unknown as FleetState & { __provider?: unknown };
   const { graph, settings } = engineContext();
-  const records = parsed(olds.devices ?? {});
+  const lines = deviceLines(olds.devices);
   const update = await readFleetOutcomes(
     graph,
-    records,
+    parsed(lines),
     olds.waitFor === "escrowed",
     intunePacers(settings).reads,
   );
-  const devices = { ...olds.devices };
-  for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
-  const { __provider: _p, ...rest } = olds;
+  for (const [deviceId, r] of update.records) lines.set(deviceId, formatRecord(r));
+  const { __provider: _p, localTimes: _l, ...rest } = olds;
   return {
     id,
     props: {
       ...rest,
-      devices,
-      counts: countStatuses(devices),
+      // Written in the current form, whatever form it was read in (a refresh upgrades state).
+      ...clockFields(!recordsOnGraphClock(olds)),
+      devices: packDevices(lines),
+      counts: countStatuses(lines),
       lastCheckedAt: new Date().toISOString(),
     },
   };
@@ -116,7 +119,8 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   }
   // Lost answers first: they are the records a cut-short run must not lose.
   const toRead = [...plan.settle, ...plan.rotate];
-  const lostAnswers = new Map(plan.settle.map((d) => [d, parseRecord(olds!.devices[d]!)!]));
+  const oldLines = deviceLines(olds?.devices);
+  const lostAnswers = new Map(plan.settle.map((d) => [d, parseRecord(oldLines.get(d)!)!]));
   let readFailure: Error | undefined;
   let localTimes = false;
   if (toRead.length > 0) {
@@ -142,6 +146,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
       olds,
       news,
       plan,
+      oldLines,
       pacer: pacers.reads,
       feed,
       lookahead: 2 * pacers.posts.budget(),
@@ -181,6 +186,8 @@ interface ReadOptions {
   olds: FleetState | undefined;
   news: Inputs;
   plan: FleetPlan;
+  /** Each device's old record line (id → line). */
+  oldLines: ReadonlyMap<string, string>;
   pacer: WindowPacer;
   feed: JobFeed<RotationJob>;
   /** Jobs queued ahead of the rotations before the reader waits. */
@@ -227,7 +234,7 @@ async function readDevices(
         o.record(deviceId, { status: "error", at, token: "-", detail: code }, found.error);
         continue;
       }
-      const line = o.olds?.devices[deviceId];
+      const line = o.oldLines.get(deviceId);
       const old = line === undefined ? undefined : parseRecord(line);
       const lost = settle.has(deviceId) ? old : undefined;
       const decision = classifyReadDevice({
@@ -357,9 +364,9 @@ function noAnswer(e: Error): boolean {
   return status === 0 || status === 429 || (status !== undefined && status >= 500);
 }
 
-function parsed(devices: Record<string, string>): Map<string, DeviceRecord> {
+function parsed(lines: ReadonlyMap<string, string>): Map<string, DeviceRecord> {
   const m = new Map<string, DeviceRecord>();
-  for (const [k, v] of Object.entries(devices)) {
+  for (const [k, v] of lines) {
     const r = parseRecord(v);
     if (r) m.set(k, r);
   }
