@@ -29,14 +29,25 @@ interface Measured {
   wallMs: number;
   exitCode: number | null;
   peakMiB: Record<string, number>;
+  /** User + system CPU time per role, ms: steadier than wall time on a loaded machine. */
+  cpuMs: Record<string, number>;
   graphWrites: number;
 }
 
 async function measure(project: PulumiProject, args: string[]): Promise<Measured> {
   const running = project.start(args);
   const sampler = new TreeMemorySampler(running.child.pid!, 100);
+  const cpu = new Map<number, { role: string; ms: number }>();
+  const cpuTimer = setInterval(() => sampleCpu(running.child.pid!, cpu), 100);
   const result = await running.done;
+  clearInterval(cpuTimer);
   const peaks: ProcessPeak[] = sampler.stop();
+  const cpuMs: Record<string, number> = {};
+  const roles = new Map(peaks.map((p) => [p.pid, p.role]));
+  for (const [pid, c] of cpu) {
+    const role = roles.get(pid) ?? c.role;
+    cpuMs[role] = (cpuMs[role] ?? 0) + c.ms;
+  }
   const peakMiB: Record<string, number> = {};
   for (const p of peaks) {
     const mib = Math.round(p.peakKb / 1024);
@@ -48,8 +59,34 @@ async function measure(project: PulumiProject, args: string[]): Promise<Measured
     wallMs: result.durationMs,
     exitCode: result.code,
     peakMiB,
+    cpuMs,
     graphWrites: 0,
   };
+}
+
+const TICK_MS = 1000 / 100; // USER_HZ
+
+/** Records utime + stime of the tree's processes (the last sample before each exits). */
+function sampleCpu(root: number, into: Map<number, { role: string; ms: number }>): void {
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      const children = fs.readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, "utf8");
+      for (const c of children.trim().split(/\s+/)) if (c) pids.push(Number(c));
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+      into.set(pid, { role: into.get(pid)?.role ?? "other", ms });
+    } catch {
+      // gone
+    }
+  }
 }
 
 function pkgOf(which: string): PackageUnderTest {
