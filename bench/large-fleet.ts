@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { PulumiProject, REPO_DIR } from "../test/e2e/harness";
+import { descendants } from "../test/e2e/harness/process";
 import { installInto, packageUnderTest, type PackageUnderTest } from "./lib/package";
 import { machineFacts, TreeMemorySampler, type ProcessPeak } from "./lib/proc";
 import { ensureCa, startBenchTenant, tenantEnv } from "./lib/tenant";
@@ -68,16 +69,7 @@ const TICK_MS = 1000 / 100; // USER_HZ
 
 /** Records utime + stime of the tree's processes (the last sample before each exits). */
 function sampleCpu(root: number, into: Map<number, { role: string; ms: number }>): void {
-  const pids = [root];
-  for (let i = 0; i < pids.length; i++) {
-    try {
-      const children = fs.readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, "utf8");
-      for (const c of children.trim().split(/\s+/)) if (c) pids.push(Number(c));
-    } catch {
-      // gone
-    }
-  }
-  for (const pid of pids) {
+  for (const pid of [root, ...descendants(root)]) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
