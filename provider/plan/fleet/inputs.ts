@@ -31,7 +31,8 @@ export function checkFleet(news: Record<string, unknown>): {
   const unpacked = typeof ids === "string" && !isUnknown(ids) ? unpackIds(ids) : ids;
   const checked = checkInputs("fleet", { ...news, managedDeviceIds: unpacked });
   const out = checked.inputs.managedDeviceIds;
-  if (Array.isArray(out) && !out.some(isUnknown))
+  const refused = checked.failures.some((f) => f.property === "managedDeviceIds");
+  if (!refused && Array.isArray(out) && out.every((id) => typeof id === "string" && !isUnknown(id)))
     checked.inputs.managedDeviceIds = packIds(out as string[]);
   return checked;
 }
