@@ -2,8 +2,8 @@
 // 50,000-element list cost more to pass through Pulumi's gRPC and JSON than the rest of a
 // no-op `up` together (0.5 GiB in the provider process); a few long strings cost almost nothing.
 //
-//   inputs.managedDeviceIds   "<id>\n<id>\n…"   sorted; one id a line, so `pulumi preview --diff`
-//                                               shows the ids added and removed, line by line
+//   inputs.managedDeviceIds   "<id>\n<id>\n…"   sorted; one id a line, so that a text diff
+//                                               of it shows the ids added and removed
 //   outputs.devices           { "<record line>": "<id> <id> …" }   the devices sharing a record
 //                                               (status, time, token, detail: record.ts)
 //
