@@ -4,6 +4,7 @@ export { BitLockerKeyRotation } from "./resources/bitLockerKeyRotation";
 export type { BitLockerKeyRotationArgs, Endpoint, WaitFor } from "./resources/bitLockerKeyRotation";
 export { BitLockerKeyRotationFleet } from "./resources/bitLockerKeyRotationFleet";
 export type { BitLockerKeyRotationFleetArgs } from "./resources/bitLockerKeyRotationFleet";
+export { fleetDeviceRecords } from "./plan/fleet/packed";
 export { selectDevices } from "./query/selectDevices";
 export type { DeviceQuery, SelectedDevice } from "./query/selectDevices";
 export {

@@ -9,7 +9,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { BitLockerKeyRotationFleet, selectDevices } from "pulumi-intune-bitlocker";
+import {
+  BitLockerKeyRotationFleet,
+  fleetDeviceRecords,
+  selectDevices,
+} from "pulumi-intune-bitlocker";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -97,7 +101,7 @@ export = async () => {
     ticket,
     devices: Object.fromEntries(chosen),
     // Per device: "<status> <time> <tokenHash> [detail]"; done = applied by the device.
-    statuses: fleet.devices,
+    statuses: fleet.devices.apply(fleetDeviceRecords),
     counts: fleet.counts,
   };
 };

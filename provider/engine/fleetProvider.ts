@@ -7,10 +7,10 @@
 import { randomUUID } from "node:crypto";
 import type { GraphError } from "../graph";
 import { chooseCollection } from "../plan/collection";
-import { checkFleet, desiredToken, type FleetInputs } from "../plan/fleet/inputs";
+import { desiredToken, fleetInputsOf, type FleetInputs } from "../plan/fleet/inputs";
 import {
+  clockFields,
   countStatuses,
-  diffFleet,
   planFleet,
   recordsOnGraphClock,
   stateAfterRun,
@@ -18,12 +18,11 @@ import {
   type FleetState,
 } from "../plan/fleet/plan";
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
+import { deviceLines, packDevices } from "../plan/fleet/packed";
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
 import { withDeadline } from "../graph/deadline";
-import { engineContext, maxRotationsPerUpdate } from "./context";
-import { MAX_ROTATIONS_CONFIG, rotationGuard } from "../plan/fleet/guard";
-import { describeFleetPlan } from "../plan/fleet/describe";
+import { engineContext } from "./context";
 import { summarizeFleetRun } from "../plan/fleet/summary";
 import { summarizeRefresh } from "../plan/fleet/refreshSummary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
@@ -41,6 +40,9 @@ import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatch
 import { log } from "./log";
 import { acquireRunLock } from "./runLock";
 
+// check and diff live in fleetCheck.ts, which loads plan/ only (see engine/fleet.ts).
+export { check, diff } from "./fleetCheck";
+
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 
@@ -48,53 +50,13 @@ type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 const READ_CHUNK = 100;
 const MAX_SENDS_PER_DEVICE = 10;
 
-export async function check(olds: Props, news: Props) {
-  const checked = checkFleet(news);
-  // A create has no diff: its blast radius is judged here. An update's is judged in diff,
-  // which sees the old records (check sees only the old inputs).
-  if (checked.failures.length === 0 && olds.managedDeviceIds === undefined) {
-    const inputs = checked.inputs as unknown as Inputs;
-    const d = diffFleet({}, inputs);
-    if (d.plan) {
-      const line = describeFleetPlan(inputs.label ?? "fleet", d.plan, true);
-      if (line) log(line);
-      const verdict = rotationGuard(inputs.label ?? "fleet", d.plan, maxRotationsPerUpdate());
-      if (!verdict.allowed)
-        return {
-          ...checked,
-          failures: [{ property: "managedDeviceIds", reason: verdict.message }],
-        };
-    }
-  }
-  return checked;
-}
-
-export async function diff(_id: string, olds: Props, news: Props) {
-  const inputs = news as unknown as Inputs;
-  const d = diffFleet(olds as Partial<FleetState>, inputs);
-  if (d.plan) {
-    const label = inputs.label ?? "fleet";
-    const line = describeFleetPlan(label, d.plan);
-    if (line) log(line);
-    // Thrown at diff, so `pulumi preview` fails with it and `pulumi up` never reaches update.
-    const limit = maxRotationsPerUpdate();
-    const verdict = rotationGuard(label, d.plan, limit);
-    if (!verdict.allowed)
-      throw new Refusal(
-        verdict.message,
-        `fleet ${label} would rotate ${verdict.wouldRotate} device(s), more than ${MAX_ROTATIONS_CONFIG} (${limit}); nothing was sent`,
-      );
-  }
-  return { changes: d.changes, replaces: [] as string[], deleteBeforeReplace: false };
-}
-
 export async function create(inputs: Props) {
   const id = `fleet-${randomUUID()}`;
-  return { id, outs: await run(id, undefined, inputs as unknown as Inputs) };
+  return { id, outs: await run(id, undefined, fleetInputsOf(inputs) as Inputs) };
 }
 
 export async function update(id: string, olds: Props, news: Props) {
-  const inputs = news as unknown as Inputs;
+  const inputs = fleetInputsOf(news) as Inputs;
   // A cancelled run that goes on (file backend) must not race this one: see runLock.ts.
   const release = acquireRunLock(id, inputs.label ?? "fleet");
   try {
@@ -108,24 +70,26 @@ export async function update(id: string, olds: Props, news: Props) {
 export async function read(id: string, props: Props) {
   const olds = props as unknown as FleetState & { __provider?: unknown };
   const { graph, settings } = engineContext();
-  const records = parsed(olds.devices ?? {});
+  const lines = deviceLines(olds.devices);
   const update = await readFleetOutcomes(
     graph,
-    records,
+    parsed(lines),
     olds.waitFor === "escrowed",
     intunePacers(settings).reads,
   );
-  const devices = { ...olds.devices };
-  for (const [deviceId, r] of update.records) devices[deviceId] = formatRecord(r);
+  const before = Object.fromEntries(lines);
+  for (const [deviceId, r] of update.records) lines.set(deviceId, formatRecord(r));
   // Pulumi shows the fleet as unchanged when its inputs are: say what the devices did.
-  log(summarizeRefresh(String(props.label ?? id), olds.devices ?? {}, devices));
-  const { __provider: _p, ...rest } = olds;
+  log(summarizeRefresh(String(props.label ?? id), before, Object.fromEntries(lines)));
+  const { __provider: _p, localTimes: _l, ...rest } = olds;
   return {
     id,
     props: {
       ...rest,
-      devices,
-      counts: countStatuses(devices),
+      // Written in the current form, whatever form it was read in (a refresh upgrades state).
+      ...clockFields(!recordsOnGraphClock(olds)),
+      devices: packDevices(lines),
+      counts: countStatuses(lines),
       lastCheckedAt: new Date().toISOString(),
     },
   };
@@ -159,7 +123,8 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
   }
   // Lost answers first: they are the records a cut-short run must not lose.
   const toRead = [...plan.settle, ...plan.rotate];
-  const lostAnswers = new Map(plan.settle.map((d) => [d, parseRecord(olds!.devices[d]!)!]));
+  const oldLines = deviceLines(olds?.devices);
+  const lostAnswers = new Map(plan.settle.map((d) => [d, parseRecord(oldLines.get(d)!)!]));
   let readFailure: Error | undefined;
   let localTimes = false;
   if (toRead.length > 0) {
@@ -185,6 +150,7 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
       olds,
       news,
       plan,
+      oldLines,
       pacer: pacers.reads,
       feed,
       lookahead: 2 * pacers.posts.budget(),
@@ -224,6 +190,8 @@ interface ReadOptions {
   olds: FleetState | undefined;
   news: Inputs;
   plan: FleetPlan;
+  /** Each device's old record line (id → line). */
+  oldLines: ReadonlyMap<string, string>;
   pacer: WindowPacer;
   feed: JobFeed<RotationJob>;
   /** Jobs queued ahead of the rotations before the reader waits. */
@@ -270,7 +238,7 @@ async function readDevices(
         o.record(deviceId, { status: "error", at, token: "-", detail: code }, found.error);
         continue;
       }
-      const line = o.olds?.devices[deviceId];
+      const line = o.oldLines.get(deviceId);
       const old = line === undefined ? undefined : parseRecord(line);
       const lost = settle.has(deviceId) ? old : undefined;
       const decision = classifyReadDevice({
@@ -400,9 +368,9 @@ function noAnswer(e: Error): boolean {
   return status === 0 || status === 429 || (status !== undefined && status >= 500);
 }
 
-function parsed(devices: Record<string, string>): Map<string, DeviceRecord> {
+function parsed(lines: ReadonlyMap<string, string>): Map<string, DeviceRecord> {
   const m = new Map<string, DeviceRecord>();
-  for (const [k, v] of Object.entries(devices)) {
+  for (const [k, v] of lines) {
     const r = parseRecord(v);
     if (r) m.set(k, r);
   }

@@ -1,7 +1,9 @@
 // One row per device per resource, from the outputs Pulumi keeps: a BitLockerKeyRotation holds
-// one device, a BitLockerKeyRotationFleet a record line per device (plan/fleet/record.ts).
+// one device, a BitLockerKeyRotationFleet a record line per device (plan/fleet/record.ts), packed
+// (plan/fleet/packed.ts) or, in states written before version 3, keyed by device id.
 // Only the fields named here are read; raw outputs never reach a renderer.
-import { parseRecord, tokenHash } from "../plan/fleet/record";
+import { readDeviceLines } from "../plan/fleet/packed";
+import { parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
 import { toHresultHex } from "../plan/hresult";
 import { explain } from "./explain";
 import { isObject, SECRET, type StateResource } from "./exported";
@@ -58,9 +60,12 @@ function fleetRows(r: StateResource): ExtractedRows {
   const devices = r.outputs.devices;
   if (!isObject(devices)) return { rows: [], warnings: [unreadable(r, "devices", devices)] };
   const out: ExtractedRows = { rows: [], warnings: [] };
-  const bad: string[] = [];
-  for (const [deviceId, line] of Object.entries(devices)) {
-    const record = typeof line === "string" ? parseRecord(line) : undefined;
+  const { lines, unreadable: bad } = readDeviceLines(devices);
+  const parsed = new Map<string, DeviceRecord | undefined>(); // devices share few lines
+  // In device-id order, whatever the form (packed state groups devices by record).
+  for (const [deviceId, line] of [...lines].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!parsed.has(line)) parsed.set(line, parseRecord(line));
+    const record = parsed.get(line);
     if (!record) {
       bad.push(deviceId);
       continue;

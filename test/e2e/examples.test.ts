@@ -207,6 +207,8 @@ describe("e2e: examples/ run against the simulated tenant", function () {
       const outputs = await p.outputs();
       assert.equal(outputs.ticket, "INC-4711");
       assert.deepEqual(outputs.counts, { done: 3 }, "every device applied the rotation");
+      // Per device id (fleetDeviceRecords unpacks the fleet's packed records).
+      assert.deepEqual(sorted(Object.keys(outputs.statuses as object)), expected);
       assert.equal(tenant.rotationResult(bystander.id), undefined);
 
       assert.deepEqual(await rotatedBy(tenant, () => p.up()), [], "a second up rotates nothing");

@@ -13,6 +13,7 @@
 //   8. destroy                           → 0 writes
 // "fleet crash": 300 devices, `pulumi up` SIGKILLed (whole process tree) mid-run, then
 // `pulumi cancel` and a re-run: converges; counts the rotations sent twice.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import * as assert from "node:assert/strict";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../simulator/index";
@@ -43,7 +44,7 @@ const setFleet = (project: PulumiProject, args: FleetArgs) =>
 
 /** The fleet's per-device records, parsed. */
 function records(state: StackExport) {
-  const devices = outs(fleetOf(state)).devices as Record<string, string>;
+  const devices = fleetDeviceRecords(outs(fleetOf(state)).devices as Record<string, string>);
   return new Map(Object.entries(devices).map(([id, line]) => [id, parseRecord(line)!]));
 }
 
@@ -153,7 +154,9 @@ describe("e2e: BitLockerKeyRotationFleet of 30 devices (pulumi CLI)", function (
   });
 
   it("4. new devices with a read-only app: up fails with the permission to grant; state keeps every record", async function () {
-    const before = outs(fleetOf(await project.exportStack())).devices as Record<string, string>;
+    const before = fleetDeviceRecords(
+      outs(fleetOf(await project.exportStack())).devices as Record<string, string>,
+    );
     added = Array.from({ length: 10 }, () => windowsDevice(tenant).id);
     args.managedDeviceIds = [...ids, ...added];
     await setFleet(project, args);
@@ -177,7 +180,9 @@ describe("e2e: BitLockerKeyRotationFleet of 30 devices (pulumi CLI)", function (
     assert.ok(!out.includes("fleet-read-only-secret-e2e"));
     assert.equal(rotations(tenant), 0);
 
-    const devices = outs(fleetOf(await project.exportStack())).devices as Record<string, string>;
+    const devices = fleetDeviceRecords(
+      outs(fleetOf(await project.exportStack())).devices as Record<string, string>,
+    );
     for (const [id, line] of Object.entries(before))
       assert.equal(devices[id], line, `record of ${id} kept`);
     for (const id of added) {

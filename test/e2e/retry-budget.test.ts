@@ -2,6 +2,7 @@
 // Graph answers `429 Retry-After: 3600` ends by itself within the retry budget, with an error
 // that names the budget, records nothing as rotated, and leaves the stack unlocked with no
 // pending operation, so the next `pulumi up` (fault gone) simply rotates every device once.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import * as assert from "node:assert/strict";
 import { parseRecord } from "../../provider/plan/fleet/record";
 import type { SimulatedTenant } from "../../simulator/index";
@@ -74,7 +75,7 @@ describe("e2e: a fleet told to wait an hour ends within the retry budget (pulumi
 
     const state = await project.exportStack();
     assert.deepEqual(state.deployment.pending_operations ?? [], [], "no pending operation");
-    const devices = outs(fleetOf(state)).devices as Record<string, string>;
+    const devices = fleetDeviceRecords(outs(fleetOf(state)).devices as Record<string, string>);
     for (const id of ids)
       assert.equal(parseRecord(devices[id]!)?.status, "error", `device ${id}: ${devices[id]}`);
   });
@@ -87,7 +88,9 @@ describe("e2e: a fleet told to wait an hour ends within the retry budget (pulumi
     assert.doesNotMatch(out, /currently locked|pending operations/i);
     assert.equal(rotations(tenant), 30);
     for (const id of ids) assert.equal(rotationsByDevice(tenant).get(id)?.length, 1, id);
-    const devices = outs(fleetOf(await project.exportStack())).devices as Record<string, string>;
+    const devices = fleetDeviceRecords(
+      outs(fleetOf(await project.exportStack())).devices as Record<string, string>,
+    );
     for (const id of ids) assert.equal(parseRecord(devices[id]!)?.status, "requested", id);
   });
 });

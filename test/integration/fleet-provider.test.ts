@@ -1,5 +1,6 @@
 // The BitLockerKeyRotationFleet engine against the simulated tenant: batching, pacing,
 // skips, partial failure recorded for the next run, refresh, waitFor.
+import { deviceLines, fleetDeviceRecords, packDevices } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/fleet";
 import { engineContext } from "../../provider/engine/context";
@@ -29,7 +30,8 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
   let tenant: SimulatedTenant;
   /** Rotation POSTs that reached devices (inner $batch requests included). */
   const accepted = () => tenant.log.count({ method: "POST", pathMatches: ROTATE, status: 204 });
-  const statusOf = (s: FleetState, id: string) => parseRecord(s.devices[id]!)!.status;
+  const statusOf = (s: FleetState, id: string) =>
+    parseRecord(fleetDeviceRecords(s.devices)[id]!)!.status;
 
   // A time-scaled Intune throttle (200 POST per 2 s) so pacing is exercised in seconds.
   useEngineTenant({ timeScale: 0.1 }, (t) => (tenant = t));
@@ -64,7 +66,7 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     assert.ok(tenant.log.count({ method: "POST", path: "/beta/$batch" }) >= 3, "batched");
     for (const id of ids)
       assert.deepEqual(
-        [statusOf(state, id), parseRecord(state.devices[id]!)!.token],
+        [statusOf(state, id), parseRecord(fleetDeviceRecords(state.devices)[id]!)!.token],
         ["requested", tokenHash("A")],
       );
     assert.deepEqual(state.lastRun && [state.lastRun.rotated, state.lastRun.errors], [45, 0]);
@@ -87,8 +89,11 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
       deviceTokens: { [ids[2]!]: "INC-7" },
     });
     assert.equal(accepted(), 2, "the added device and the one with its own token");
-    assert.equal(next.devices[ids[0]!], undefined, "removed device forgotten");
-    assert.equal(parseRecord(next.devices[ids[2]!]!)!.token, tokenHash("INC-7"));
+    assert.equal(fleetDeviceRecords(next.devices)[ids[0]!], undefined, "removed device forgotten");
+    assert.equal(
+      parseRecord(fleetDeviceRecords(next.devices)[ids[2]!]!)!.token,
+      tokenHash("INC-7"),
+    );
   });
 
   it("skips devices that fail a prerequisite, with the reason, instead of failing", async () => {
@@ -102,7 +107,10 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     });
     assert.equal(accepted(), 1);
     assert.deepEqual(
-      [old, plain, gone].map((d) => [statusOf(state, d!), parseRecord(state.devices[d!]!)!.detail]),
+      [old, plain, gone].map((d) => [
+        statusOf(state, d!),
+        parseRecord(fleetDeviceRecords(state.devices)[d!]!)!.detail,
+      ]),
       [
         ["skipped", "osTooOld"],
         ["skipped", "notEncrypted"],
@@ -118,7 +126,7 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     const { state } = await runCreate({ managedDeviceIds: [ok, full], rotationToken: "A" });
     assert.equal(accepted(), 1);
     assert.deepEqual(
-      [statusOf(state, full!), parseRecord(state.devices[full!]!)!.detail],
+      [statusOf(state, full!), parseRecord(fleetDeviceRecords(state.devices)[full!]!)!.detail],
       ["skipped", "keyCap"],
     );
   });
@@ -223,12 +231,12 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     const s = props as unknown as FleetState;
     assert.equal(statusOf(s, ok!), "done");
     assert.deepEqual(
-      [statusOf(s, bad!), parseRecord(s.devices[bad!]!)!.detail],
+      [statusOf(s, bad!), parseRecord(fleetDeviceRecords(s.devices)[bad!]!)!.detail],
       ["failed", "0x803100E1"],
     );
     assert.equal(statusOf(s, gone!), "missing");
     assert.equal(
-      parseRecord(s.devices[ok!]!)!.token,
+      parseRecord(fleetDeviceRecords(s.devices)[ok!]!)!.token,
       tokenHash("A"),
       "refresh keeps what was rotated",
     );
@@ -332,7 +340,10 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
     });
     // As an earlier run would have left it: the answer to token B's request was lost.
     const lostLine = `unverified 2026-11-27T10:00:00Z ${tokenHash("B")} -`;
-    const olds = { ...state, devices: { ...state.devices, [lostOne!]: lostLine } };
+    const olds = {
+      ...state,
+      devices: packDevices(new Map([...deviceLines(state.devices), [lostOne!, lostLine]])),
+    };
     const readOnly = tenant.registerApp({
       roles: [ROLES.managedDevicesRead],
       clientSecret: "read-only-secret-8",
@@ -350,7 +361,11 @@ describe("integration: BitLockerKeyRotationFleet engine", function () {
         () => assert.fail("update must fail"),
         (e: Error & { properties?: FleetState }) => e,
       );
-    assert.equal(failure.properties!.devices[lostOne!], lostLine, "the lost answer is kept");
+    assert.equal(
+      fleetDeviceRecords(failure.properties!.devices)[lostOne!],
+      lostLine,
+      "the lost answer is kept",
+    );
     for (const d of others) assert.equal(statusOf(failure.properties!, d), "error");
   });
 

@@ -2,6 +2,7 @@
 // that rotate, fail with each known errorCode, never check in, are skipped, vanish, or are
 // refused for lack of permission; refresh folds the outcomes in; the report (its main function
 // and the built CLI) reads a `pulumi stack export`-shaped document of those outputs.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -230,7 +231,8 @@ describe("integration: bitlocker-report over engine state", function () {
     const add = (s: string) => counts.set(s, (counts.get(s) ?? 0) + 1);
     for (const { state } of Object.values(single)) add(state.status);
     for (const f of [fleet, denied])
-      for (const line of Object.values(f.devices)) add(parseRecord(line)!.status);
+      for (const line of Object.values(fleetDeviceRecords(f.devices)))
+        add(parseRecord(line)!.status);
     return counts;
   }
 
@@ -279,7 +281,7 @@ describe("integration: bitlocker-report over engine state", function () {
         retired: "missing",
       },
     );
-    const statusOf = (id: string) => parseRecord(fleet.devices[id]!)!.status;
+    const statusOf = (id: string) => parseRecord(fleetDeviceRecords(fleet.devices)[id]!)!.status;
     assert.deepEqual(
       failedIds.map(statusOf),
       FAILURE_CODES.map(() => "failed"),
@@ -295,7 +297,11 @@ describe("integration: bitlocker-report over engine state", function () {
       ].map((id) => statusOf(id!)),
       ["notSupported", "pending", "skipped", "skipped", "skipped", "missing"],
     );
-    assert.ok(Object.values(denied.devices).every((l) => parseRecord(l)!.status === "error"));
+    assert.ok(
+      Object.values(fleetDeviceRecords(denied.devices)).every(
+        (l) => parseRecord(l)!.status === "error",
+      ),
+    );
   });
 
   it("markdown: counts, the Mermaid pie chart, every failure explained, the overdue device", async () => {
@@ -311,7 +317,7 @@ describe("integration: bitlocker-report over engine state", function () {
       ([a], [b]) => STATUS_ORDER.indexOf(a) - STATUS_ORDER.indexOf(b),
     );
     const total = counts.reduce((n, [, c]) => n + c, 0);
-    assert.equal(total, 5 + Object.keys(fleet.devices).length + 3);
+    assert.equal(total, 5 + Object.keys(fleetDeviceRecords(fleet.devices)).length + 3);
     assert.match(
       stdout,
       new RegExp(
@@ -373,7 +379,7 @@ describe("integration: bitlocker-report over engine state", function () {
     );
     assert.match(line(ids.retired!)!, /\| missing \| .*`OLD-LT-1`.*Remove it from the program/);
     assert.match(line(ids.vanishes!)!, /\| missing \| .*`windows-fleet`/);
-    for (const id of Object.keys(denied.devices)) {
+    for (const id of Object.keys(fleetDeviceRecords(denied.devices))) {
       assert.match(
         line(id)!,
         /\| error \| .*`denied-fleet` \| [^|]+ \| `-` \| `(Forbidden|NotSent)` .*\| (Grant DeviceManagementManagedDevices\.ReadWrite\.All|Fix that failure)/,
@@ -408,7 +414,7 @@ describe("integration: bitlocker-report over engine state", function () {
       }[];
     };
     assert.deepEqual(json.counts, Object.fromEntries(expectedCounts()));
-    for (const [id, lineText] of Object.entries(fleet.devices)) {
+    for (const [id, lineText] of Object.entries(fleetDeviceRecords(fleet.devices))) {
       const row = json.rows.find((r) => r.deviceId === id && r.resource === "windows-fleet")!;
       const r = parseRecord(lineText)!;
       assert.deepEqual([row.status, row.token], [r.status, r.token]);

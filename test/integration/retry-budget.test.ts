@@ -3,6 +3,7 @@
 // check's optional read does not spend a budget of its own. The engine (single and fleet)
 // against the simulated tenant over HTTPS. Budgets are small (a few seconds) and the time
 // bounds generous: the assertions that matter are on the error and on the counts.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
 import * as fleet from "../../provider/engine/fleet";
 import * as single from "../../provider/engine/singleDevice";
@@ -187,8 +188,8 @@ describe("integration: every wait stays inside the retry budget", function () {
       assert.equal(accepted(), 0);
       assert.equal(state.counts.requested ?? 0, 0);
       for (const id of ids) {
-        const r = parseRecord(state.devices[id]!);
-        assert.equal(r?.status, "error", `device ${id}: ${state.devices[id]}`);
+        const r = parseRecord(fleetDeviceRecords(state.devices)[id]!);
+        assert.equal(r?.status, "error", `device ${id}: ${fleetDeviceRecords(state.devices)[id]}`);
         assert.equal(tenant.deviceInfo(id)?.pending ?? false, false);
       }
     }

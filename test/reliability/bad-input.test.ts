@@ -13,6 +13,7 @@ import * as fleetEngine from "../../provider/engine/fleet";
 import * as singleEngine from "../../provider/engine/singleDevice";
 import { devicePath } from "../../provider/graph/ids";
 import { checkFleet } from "../../provider/plan/fleet/inputs";
+import { unpackIds } from "../../provider/plan/fleet/packed";
 import { checkSingleDevice } from "../../provider/plan/singleDevice";
 import type { SimulatedTenant } from "../../simulator/index";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
@@ -230,10 +231,15 @@ describe("reliability: bad input (property-based)", function () {
       );
     });
 
-    it("refuses a managedDeviceIds that is not a list", () => {
+    it("refuses a managedDeviceIds that is neither a list nor ids one a line", () => {
       fc.assert(
         fc.property(
-          fc.oneof(unicodeText, fc.integer(), fc.dictionary(fc.string(), fc.string())),
+          // A string is the packed form (plan/fleet/packed.ts), "" the empty list.
+          fc.oneof(
+            unicodeText.filter((t) => t !== ""),
+            fc.integer(),
+            fc.dictionary(fc.string(), fc.string()),
+          ),
           (v) => {
             assertClearFailure(
               fleet({ managedDeviceIds: v }).failures,
@@ -251,7 +257,7 @@ describe("reliability: bad input (property-based)", function () {
         fc.property(fc.array(anyCaseGuid, { maxLength: 30 }), (ids) => {
           const { inputs, failures } = fleet({ managedDeviceIds: [...ids, ...ids] });
           assert.deepEqual(failures, []);
-          const out = inputs.managedDeviceIds as string[];
+          const out = unpackIds(inputs.managedDeviceIds as string); // kept packed, one a line
           assert.deepEqual(out, [...new Set(ids.map((i) => i.toLowerCase()))].sort());
           for (const id of out) assert.match(id, GUID);
         }),

@@ -8,6 +8,7 @@
 // (which reports the pending operation, see docs/reliability.md), and a re-run converges. Each
 // case counts the rotations Intune accepted more than once per device: only requests in flight
 // at the kill may repeat.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -267,7 +268,7 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
           rerunOn === "a fresh runner" ? { env: { XDG_CACHE_HOME: fresh } } : {},
         );
         const state: StackExport = await p.exportStack();
-        const devices = outs(fleetOf(state)).devices as Record<string, string>;
+        const devices = fleetDeviceRecords(outs(fleetOf(state)).devices as Record<string, string>);
         const recs = Object.values(devices).map((l) => parseRecord(l)!);
         const acted = ledger.accepted(start);
         const { repeated, max } = repeats(acted);

@@ -3,6 +3,7 @@
 // Faults hit inner $batch requests ("batchItem") or the $batch envelope itself ("request").
 // For every case: no rotation lost from state, none repeated, a clear error when the budget
 // runs out, and a re-run that converges. Measured into bench/results/reliability.json.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/fleet";
 import { clearCredentialCache } from "../../provider/auth/credential";
@@ -283,7 +284,7 @@ describe("reliability: faults, fleet of 40 (engine)", function () {
       const statuses = kept ? JSON.stringify(kept.state.counts) : "nothing";
       // No rotation lost: each device Intune acted on is recorded for token A (or unverified).
       const lost = [...actedFirst.keys()].filter((id) => {
-        const r = kept && parseRecord(kept.state.devices[id] ?? "");
+        const r = kept && parseRecord(fleetDeviceRecords(kept.state.devices)[id] ?? "");
         return !r || r.token !== tokenHash("A") || !["requested", "unverified"].includes(r.status);
       });
 
@@ -333,7 +334,11 @@ describe("reliability: faults, fleet of 40 (engine)", function () {
       assert.deepEqual(unexpectedPaths(tenant), [], "only Graph and Entra paths");
       assert.equal(final.counts.requested, N, `final state: ${JSON.stringify(final.counts)}`);
       for (const id of ids) {
-        assert.equal(parseRecord(final.devices[id]!)!.token, tokenHash("A"), id);
+        assert.equal(
+          parseRecord(fleetDeviceRecords(final.devices)[id]!)!.token,
+          tokenHash("A"),
+          id,
+        );
       }
       assert.equal(acted.size, N, "every device rotated");
       assert.equal(repeated, 0, `${repeated} device(s) rotated more than once for one token`);

@@ -8,6 +8,7 @@
 //     record in state.
 // Kill points are chosen by events (the N-th rotation request in the tenant's log), at random
 // (seed printed; KILL_SEED=<n> repeats a run), never by sleeping.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -267,7 +268,9 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
           if (verbose) console.log(text(up));
           const acted = ledger.accepted(start);
           const { repeated, max } = repeats(acted);
-          const devices = outs(fleetOf(await p.exportStack())).devices as Record<string, string>;
+          const devices = fleetDeviceRecords(
+            outs(fleetOf(await p.exportStack())).devices as Record<string, string>,
+          );
           const recs = ids.map((id) => (devices[id] ? parseRecord(devices[id]) : undefined));
           const lost = recs.filter((r) => r?.token !== tokenHash(token)).length;
           const missing = ids.filter((id) => !acted.has(id)).length;
@@ -359,7 +362,9 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
   async function tally(p: PulumiProject, ids: string[], token: string, start: Date) {
     const acted = ledger.accepted(start);
     const { repeated, max } = repeats(acted);
-    const devices = outs(fleetOf(await p.exportStack())).devices as Record<string, string>;
+    const devices = fleetDeviceRecords(
+      outs(fleetOf(await p.exportStack())).devices as Record<string, string>,
+    );
     const lost = ids.filter(
       (id) => parseRecord(devices[id] ?? "")?.token !== tokenHash(token),
     ).length;
@@ -416,7 +421,9 @@ describe("reliability: killed and cancelled as CI runners do (pulumi CLI)", func
         const exportAfter = await p.exportStack().catch(() => undefined);
         const stateAfter = exportAfter
           ? (() => {
-              const devices = outs(fleetOf(exportAfter)).devices as Record<string, string>;
+              const devices = fleetDeviceRecords(
+                outs(fleetOf(exportAfter)).devices as Record<string, string>,
+              );
               return ids.filter((id) => parseRecord(devices[id] ?? "")?.token === tokenHash(token))
                 .length;
             })()

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { checkFleet, type FleetInputs } from "../../provider/plan/fleet/inputs";
+import { checkFleet, fleetInputsOf, type FleetInputs } from "../../provider/plan/fleet/inputs";
+import {
+  deviceLines,
+  isPackedDevices,
+  packDevices,
+  packIds,
+} from "../../provider/plan/fleet/packed";
 import {
   diffFleet,
   planFleet,
@@ -25,7 +31,24 @@ function fleet(overrides: Record<string, unknown> = {}): FleetInputs {
     ...overrides,
   });
   assert.deepEqual(failures, []);
-  return inputs as unknown as FleetInputs;
+  return fleetInputsOf(inputs);
+}
+
+/** A device's record line in a state of either form. */
+const lineOf = (s: Partial<FleetState>, d: string) => deviceLines(s.devices).get(d);
+
+/** The state with some record lines replaced (kept in the state's own form). */
+function withLines(s: FleetState, lines: Record<string, string>): FleetState {
+  const all = new Map([...deviceLines(s.devices), ...Object.entries(lines)]);
+  return {
+    ...s,
+    devices: isPackedDevices(s.devices) ? packDevices(all) : Object.fromEntries(all),
+  };
+}
+
+/** The state as versions 1 and 2 wrote it: `devices` maps id → line. */
+function mapForm(s: FleetState, stateVersion: 1 | 2): FleetState {
+  return { ...s, stateVersion, devices: Object.fromEntries(deviceLines(s.devices)) };
 }
 
 /** State after every device in `news` was requested for its token. */
@@ -68,6 +91,17 @@ describe("plan: fleet check", () => {
   it("de-duplicates, lower-cases and sorts device ids", () => {
     const f = fleet({ managedDeviceIds: [id(3), id(1).toUpperCase(), id(1)] });
     assert.deepEqual(f.managedDeviceIds, [id(1), id(3)]);
+  });
+  it("takes the ids packed (as the program sends them) or as a list, and keeps them packed", () => {
+    const packed = checkFleet({ managedDeviceIds: packIds([id(3), id(1)]), rotationToken: "A" });
+    const list = checkFleet({ managedDeviceIds: [id(3), id(1).toUpperCase()], rotationToken: "A" });
+    assert.equal(packed.inputs.managedDeviceIds, `${id(1)}\n${id(3)}`);
+    assert.deepEqual(list.inputs, packed.inputs);
+    assert.deepEqual(fleetInputsOf(packed.inputs).managedDeviceIds, [id(1), id(3)]);
+    const bad = checkFleet({ managedDeviceIds: `${id(1)}\nnot-an-id`, rotationToken: "A" });
+    assert.match(bad.failures[0]!.reason, /"not-an-id"/);
+    const unknown = checkFleet({ managedDeviceIds: UNKNOWN, rotationToken: "A" });
+    assert.equal(fleetInputsOf(unknown.inputs).managedDeviceIds, UNKNOWN);
   });
   it("fails non-GUID ids and bad per-device tokens, naming them", () => {
     const r = checkFleet({
@@ -115,24 +149,15 @@ describe("plan: fleet plan", () => {
   });
   it("retries errors, keeps skips settled for their token, and settles lost answers first", () => {
     const news = fleet();
-    const olds = settled(news);
-    olds.devices[id(1)] = formatRecord({
-      status: "error",
-      at: AT,
-      token: "-",
-      detail: "Forbidden",
-    });
-    olds.devices[id(2)] = formatRecord({
-      status: "skipped",
-      at: AT,
-      token: tokenHash("A"),
-      detail: "osTooOld",
-    });
-    olds.devices[id(3)] = formatRecord({
-      status: "unverified",
-      at: AT,
-      token: tokenHash("A"),
-      detail: "-",
+    const olds = withLines(settled(news), {
+      [id(1)]: formatRecord({ status: "error", at: AT, token: "-", detail: "Forbidden" }),
+      [id(2)]: formatRecord({
+        status: "skipped",
+        at: AT,
+        token: tokenHash("A"),
+        detail: "osTooOld",
+      }),
+      [id(3)]: formatRecord({ status: "unverified", at: AT, token: tokenHash("A"), detail: "-" }),
     });
     const plan = planFleet(olds, news);
     assert.deepEqual([plan.rotate, plan.unchanged, plan.settle], [[id(1)], [id(2)], [id(3)]]);
@@ -163,8 +188,8 @@ describe("plan: fleet state after a run", () => {
       [id(1), { status: "requested", at: AT, token: tokenHash("A") }],
     ]);
     const s = stateAfterRun(olds, news, plan, results, AT, formatRecord);
-    assert.equal(parseRecord(s.devices[id(1)]!)!.token, tokenHash("A"));
-    assert.equal(parseRecord(s.devices[id(2)]!)!.token, tokenHash("old"));
+    assert.equal(parseRecord(lineOf(s, id(1))!)!.token, tokenHash("A"));
+    assert.equal(parseRecord(lineOf(s, id(2))!)!.token, tokenHash("old"));
     assert.equal(s.lastRun?.rotated, 1);
     assert.equal(s.counts.requested, 3);
     // The unreached devices still differ from their token: the next run finishes them.
@@ -175,8 +200,8 @@ describe("plan: fleet state after a run", () => {
     const news = fleet();
     const s = settled(news);
     assert.equal("managedDeviceIds" in s, false);
-    assert.deepEqual(Object.keys(s.devices).sort(), news.managedDeviceIds);
-    // The next run plans from the records' keys alone.
+    assert.deepEqual([...deviceLines(s.devices).keys()].sort(), news.managedDeviceIds);
+    // The next run plans from the records alone.
     assert.deepEqual(planFleet(s, news).unchanged, news.managedDeviceIds);
     assert.equal(diffFleet(s, news).changes, false);
   });
@@ -186,20 +211,29 @@ describe("plan: fleet state after a run", () => {
       new Map<string, DeviceRecord>([
         [id(1), { status: "requested", at: AT, token: tokenHash(news.rotationToken) }],
       ]);
-    it("a new fleet's records are on Graph's clock: version 2", () => {
-      assert.equal(settled(fleet()).stateVersion, 2);
+    it("a new fleet's records are on Graph's clock: version 3, no localTimes", () => {
+      const s = settled(fleet());
+      assert.deepEqual(
+        [s.stateVersion, s.localTimes, recordsOnGraphClock(s)],
+        [3, undefined, true],
+      );
+      assert.equal(recordsOnGraphClock(mapForm(s, 2)), true);
+      assert.equal(recordsOnGraphClock(mapForm(s, 1)), false);
     });
-    it("stays 1 while a record written before the rule (version 1) is kept", () => {
+    it("stays local (localTimes) while a record written before the rule (version 1) is kept", () => {
       const news = fleet();
-      const olds = { ...settled(fleet({ rotationToken: "old" })), stateVersion: 1 };
+      const olds = mapForm(settled(fleet({ rotationToken: "old" })), 1);
       const plan = planFleet(olds, news);
       const s = stateAfterRun(olds, news, plan, oneRotated(news), AT, formatRecord);
-      assert.equal(s.stateVersion, 1);
+      assert.deepEqual([s.stateVersion, s.localTimes], [3, true]);
       assert.equal(recordsOnGraphClock(s), false);
+      // …and stays so through the next run that keeps such a record.
+      const again = stateAfterRun(s, news, planFleet(s, news), new Map(), AT, formatRecord);
+      assert.equal(recordsOnGraphClock(again), false);
     });
-    it("becomes 2 once a run rewrote every record of a version-1 state", () => {
+    it("is on Graph's clock once a run rewrote every record of a version-1 state", () => {
       const news = fleet({ managedDeviceIds: [id(1)] });
-      const olds = { ...settled(fleet({ rotationToken: "old" })), stateVersion: 1 };
+      const olds = mapForm(settled(fleet({ rotationToken: "old" })), 1);
       const s = stateAfterRun(
         olds,
         news,
@@ -208,9 +242,9 @@ describe("plan: fleet state after a run", () => {
         AT,
         formatRecord,
       );
-      assert.equal(s.stateVersion, 2);
+      assert.deepEqual([s.stateVersion, recordsOnGraphClock(s)], [3, true]);
     });
-    it("drops to 1 when an accepting answer had no Date (a record on this machine's clock)", () => {
+    it("is local when an accepting answer had no Date (a record on this machine's clock)", () => {
       const news = fleet();
       const s = stateAfterRun(
         undefined,
@@ -221,7 +255,48 @@ describe("plan: fleet state after a run", () => {
         formatRecord,
         true,
       );
-      assert.equal(s.stateVersion, 1);
+      assert.deepEqual([s.stateVersion, s.localTimes, recordsOnGraphClock(s)], [3, true, false]);
     });
+  });
+});
+
+describe("plan: fleet state, packed (version 3) and as versions 1 and 2 wrote it", () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => id(i + 1));
+
+  it("groups devices that share a record line: one key per line, ids joined", () => {
+    const s = settled(fleet());
+    assert.deepEqual(s.devices, {
+      [`requested ${AT} ${tokenHash("A")}`]: `${id(1)} ${id(2)} ${id(3)}`,
+    });
+    assert.deepEqual(
+      Object.fromEntries(deviceLines(s.devices)),
+      Object.fromEntries([1, 2, 3].map((n) => [id(n), `requested ${AT} ${tokenHash("A")}`])),
+    );
+  });
+
+  for (const version of [1, 2] as const) {
+    it(`a version-${version} state (id → line) plans as its packed form does: nothing to do`, () => {
+      const news = fleet({ managedDeviceIds: many(50) });
+      const old = mapForm(settled(news), version);
+      assert.equal(isPackedDevices(old.devices), false);
+      assert.equal(diffFleet(old, news).changes, false);
+      assert.deepEqual(planFleet(old, news), planFleet(settled(news), news));
+      // The next token: every device once, and the state written packed.
+      const next = fleet({ managedDeviceIds: many(50), rotationToken: "B" });
+      const plan = planFleet(old, next);
+      assert.equal(plan.rotate.length, 50);
+      const after = stateAfterRun(old, next, plan, new Map(), AT, formatRecord);
+      assert.equal(isPackedDevices(after.devices), true);
+      assert.deepEqual(deviceLines(after.devices), deviceLines(old.devices));
+    });
+  }
+
+  it("keeps a large fleet under 100 bytes per device in state, inputs and outputs together", () => {
+    const news = fleet({ managedDeviceIds: many(5000) });
+    const s = settled(news);
+    const inputs = checkFleet({ managedDeviceIds: news.managedDeviceIds, rotationToken: "A" });
+    // As `pulumi stack export` pretty-prints them (2-space indent, nested 4 deep).
+    const bytes = Buffer.byteLength(JSON.stringify({ inputs: inputs.inputs, outputs: s }, null, 8));
+    assert.ok(bytes / 5000 < 100, `${(bytes / 5000).toFixed(1)} bytes per device`);
   });
 });

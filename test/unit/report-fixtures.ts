@@ -3,6 +3,7 @@
 // as the engine writes them (records through formatRecord, outcomes through outcomeOf).
 import { formatRecord, tokenHash, type DeviceRecord } from "../../provider/plan/fleet/record";
 import { countStatuses } from "../../provider/plan/fleet/plan";
+import { packDevices, packIds } from "../../provider/plan/fleet/packed";
 import type { SingleDeviceState } from "../../provider/plan/singleDevice";
 import { outcomeOf } from "../../provider/plan/status";
 import { FLEET_TYPE, SINGLE_TYPE } from "../../provider/report/exported";
@@ -100,24 +101,26 @@ export function failedOutcome(errorCode: number): Partial<SingleDeviceState> {
   });
 }
 
-/** A BitLockerKeyRotationFleet as exported, from device records. */
+/**
+ * A BitLockerKeyRotationFleet as exported, from device records: in the packed form of state
+ * version 3 (packed.ts), or as state versions 1 and 2 wrote it (id → line).
+ */
 export function fleet(
   name: string,
   records: Record<string, DeviceRecord>,
-  extra: { created?: string } = {},
+  extra: { created?: string; form?: "packed" | "map" } = {},
 ): Resource {
-  const devices = Object.fromEntries(
-    Object.entries(records).map(([id, r]) => [id, formatRecord(r)]),
-  );
-  const ids = Object.keys(devices).sort();
+  const lines = new Map(Object.entries(records).map(([id, r]) => [id, formatRecord(r)]));
+  const ids = [...lines.keys()].sort();
+  const packed = extra.form !== "map";
   const outputs = {
     ...SETTINGS,
-    managedDeviceIds: ids,
+    managedDeviceIds: packed ? packIds(ids) : ids,
     rotationToken: "2026-Q4",
     label: name,
-    stateVersion: 1,
-    devices,
-    counts: countStatuses(devices),
+    stateVersion: packed ? 3 : 1,
+    devices: packed ? packDevices(lines) : Object.fromEntries(lines),
+    counts: countStatuses(lines),
     lastRun: {
       at: "2026-11-20T09:30:00Z",
       rotated: ids.length,

@@ -284,8 +284,41 @@ describe("report: rows from fleet resources", () => {
     );
   });
 
-  it("warns about unreadable record lines and secret device maps, keeping the rest", () => {
+  it("reads packed records (version 3) and id-keyed ones (versions 1, 2) alike", () => {
+    const records = {
+      [guid(3)]: rec("done", "2026-11-20T09:30:00Z"),
+      [guid(1)]: rec("failed", "2026-11-20T09:31:00Z", "0x80310008"),
+      [guid(2)]: rec("done", "2026-11-20T09:30:00Z"),
+    };
+    const packed = fleet("f", records);
+    assert.equal(
+      Object.keys((packed.outputs as { devices: object }).devices).length,
+      2,
+      "grouped by line",
+    );
+    const both = [packed, fleet("f", records, { form: "map" })].map((f) => rows(f));
+    assert.deepEqual(both[0], both[1]);
+    assert.deepEqual(
+      both[0]!.map((r) => r.deviceId),
+      [guid(1), guid(2), guid(3)],
+    );
+  });
+
+  it("warns about unreadable packed records, keeping the rest", () => {
     const f = fleet("f", { [guid(1)]: rec("done", "2026-11-20T09:30:00Z") });
+    Object.assign((f.outputs as { devices: object }).devices, {
+      "done 2026-11-20T09:30:00Z x": 42,
+    });
+    const { rows: r, warnings } = rowsOf(readExport(exported(f)).resources);
+    assert.deepEqual(
+      r.map((x) => x.deviceId),
+      [guid(1)],
+    );
+    assert.match(warnings[0]!, /f: 1 device record\(s\) could not be read/);
+  });
+
+  it("warns about unreadable record lines and secret device maps, keeping the rest", () => {
+    const f = fleet("f", { [guid(1)]: rec("done", "2026-11-20T09:30:00Z") }, { form: "map" });
     (f.outputs as { devices: Record<string, unknown> }).devices[guid(2)] = "garbage";
     const hidden = fleet("g", {});
     (hidden.outputs as { devices: unknown }).devices = secret();

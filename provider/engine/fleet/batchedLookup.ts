@@ -1,5 +1,6 @@
 // Reads many managed devices (facts and action results) with batched GETs. Reads only.
-import { graphErrorFromBatchResponse } from "../../graph";
+// graph/batch, not graph/index: the index loads the client (undici, @azure/identity).
+import { graphErrorFromBatchResponse } from "../../graph/batch";
 import { DEVICE_FACT_FIELDS, type ManagedDevice } from "../../graph/types";
 import { devicePath } from "../../graph/ids";
 import { getInBatches, type BatchedGetOptions, type BatchGraph } from "./batchedGets";

@@ -2,7 +2,9 @@
 // key) with batched GETs: the key-cap guard counts them and waitFor: escrowed looks for a new
 // one. These are Entra ID reads, outside Intune's limits, so they are not paced; a device
 // with more keys than one page holds (rare: 100 here) is listed on its own with paging.
-import { graphErrorFromBatchResponse, type GraphClient } from "../../graph";
+// graph/batch, not graph/index: the index loads the client (undici, @azure/identity).
+import { graphErrorFromBatchResponse } from "../../graph/batch";
+import type { GraphClient } from "../../graph/client";
 import { isGuid } from "../../graph/ids";
 import { queryString } from "../../graph/odata";
 import { RECOVERY_KEY_FIELDS, type RecoveryKeyInfo } from "../../graph/types";

@@ -11,18 +11,22 @@ import {
   type DeviceRecord,
   type FleetDeviceStatus,
 } from "./record";
+import { deviceLines, packDevices } from "./packed";
 
 /**
- * 2: every rotation record's time is on Graph's clock (plan/evidence.ts). 1: some may hold the
- * clock of the machine that wrote them (written before the evidence rule, or an answer without
- * a Date header).
+ * 3: `devices` packed (packed.ts); record times on Graph's clock unless `localTimes`.
+ * 2: `devices` maps id → line; every rotation record's time is on Graph's clock
+ * (plan/evidence.ts). 1: as 2, but some times may hold the clock of the machine that wrote
+ * them (written before the evidence rule, or an answer without a Date header).
  */
-export const FLEET_STATE_VERSION = 2;
+export const FLEET_STATE_VERSION = 3;
 
 export interface FleetState extends Omit<FleetInputs, "managedDeviceIds"> {
   stateVersion: number;
-  /** Device id → record line (see record.ts). */
+  /** Record line → the ids holding it (packed.ts); version 1 and 2: id → record line. */
   devices: Record<string, string>;
+  /** Some record time may be this machine's, not Graph's (what version 1 meant). */
+  localTimes?: boolean;
   counts: Partial<Record<FleetDeviceStatus, number>>;
   lastRun?: FleetRunSummary;
 }
@@ -51,12 +55,15 @@ export interface FleetPlan {
 
 export function planFleet(olds: Partial<FleetState> | undefined, news: FleetInputs): FleetPlan {
   const plan: FleetPlan = { rotate: [], adopt: [], settle: [], unchanged: [], forget: [] };
-  const records = olds?.devices ?? {};
+  const records = deviceLines(olds?.devices);
   const wanted = new Set(news.managedDeviceIds);
+  const hashes = new Map<string, string>(); // one SHA-256 per token, not per device
   for (const id of news.managedDeviceIds) {
-    const line = records[id];
+    const line = records.get(id);
     const record = line === undefined ? undefined : parseRecord(line);
-    const hash = tokenHash(desiredToken(news, id));
+    const token = desiredToken(news, id);
+    let hash = hashes.get(token);
+    if (hash === undefined) hashes.set(token, (hash = tokenHash(token)));
     if (!record) {
       (news.rotateOnCreate ? plan.rotate : plan.adopt).push(id);
     } else if (record.token === hash && record.status === "unverified") {
@@ -67,7 +74,7 @@ export function planFleet(olds: Partial<FleetState> | undefined, news: FleetInpu
       plan.rotate.push(id);
     }
   }
-  for (const id of Object.keys(records)) if (!wanted.has(id)) plan.forget.push(id);
+  for (const id of records.keys()) if (!wanted.has(id)) plan.forget.push(id);
   return plan;
 }
 
@@ -104,21 +111,30 @@ export function diffFleet(olds: Partial<FleetState>, news: FleetInputs): FleetDi
   return { changes: work > 0 || settings || tokens, plan };
 }
 
-/** Status counts over all records. */
+/** Status counts over all records: each device's line (id → line). */
 export function countStatuses(
-  devices: Record<string, string>,
+  lines: ReadonlyMap<string, string>,
 ): Partial<Record<FleetDeviceStatus, number>> {
   const counts: Partial<Record<FleetDeviceStatus, number>> = {};
-  for (const line of Object.values(devices)) {
+  const perLine = new Map<string, number>();
+  for (const line of lines.values()) perLine.set(line, (perLine.get(line) ?? 0) + 1);
+  for (const [line, n] of perLine) {
     const s = parseRecord(line)?.status;
-    if (s) counts[s] = (counts[s] ?? 0) + 1;
+    if (s) counts[s] = (counts[s] ?? 0) + n;
   }
   return counts;
 }
 
 /** Are the old records' times on Graph's clock (see FLEET_STATE_VERSION)? */
 export function recordsOnGraphClock(olds: Partial<FleetState> | undefined): boolean {
-  return (olds?.stateVersion ?? 1) >= FLEET_STATE_VERSION;
+  return (olds?.stateVersion ?? 1) >= 2 && olds?.localTimes !== true;
+}
+
+/** The clock fields of a state written now: `localTimes` only when some time may be local. */
+export function clockFields(localTimes: boolean): Pick<FleetState, "stateVersion" | "localTimes"> {
+  return localTimes
+    ? { stateVersion: FLEET_STATE_VERSION, localTimes: true }
+    : { stateVersion: FLEET_STATE_VERSION };
 }
 
 /**
@@ -135,18 +151,18 @@ export function stateAfterRun(
   formatted: (r: DeviceRecord) => string,
   localTimes = false,
 ): FleetState {
-  const devices: Record<string, string> = {};
-  const previous = olds?.devices ?? {};
+  const lines = new Map<string, string>();
+  const previous = deviceLines(olds?.devices);
   let carriedLocal = false;
   for (const id of news.managedDeviceIds) {
     const r = results.get(id);
-    const line = r ? formatted(r) : previous[id];
-    if (line !== undefined) devices[id] = line;
+    const line = r ? formatted(r) : previous.get(id);
+    if (line !== undefined) lines.set(id, line);
     if (!r && line !== undefined && !recordsOnGraphClock(olds)) carriedLocal = true;
   }
-  // Version 2 only when no record kept may hold a local time: one such record, taken for Graph's
-  // time, could make the device's own rotation look like evidence and skip the next token.
-  const stateVersion = carriedLocal || localTimes ? 1 : FLEET_STATE_VERSION;
+  // On Graph's clock only when no record kept may hold a local time: one such record, taken for
+  // Graph's time, could make the device's own rotation look like evidence and skip the next token.
+  const clock = clockFields(carriedLocal || localTimes);
   const tally = (s: readonly FleetDeviceStatus[]) =>
     [...results.values()].filter((r) => s.includes(r.status)).length;
   const lastRun: FleetRunSummary = {
@@ -165,7 +181,13 @@ export function stateAfterRun(
     managedDeviceIds: _ids,
     ...settings
   } = news as FleetInputs & { __provider?: unknown };
-  return { ...settings, stateVersion, devices, counts: countStatuses(devices), lastRun };
+  return {
+    ...settings,
+    ...clock,
+    devices: packDevices(lines),
+    counts: countStatuses(lines),
+    lastRun,
+  };
 }
 
 export type { DeviceRecord };

@@ -1,0 +1,37 @@
+// Prints which modules a program, or the provider host's check and diff, load from the BUILT
+// package (by name, as Pulumi loads it): test/unit/lazy-loading.test.ts reads the list.
+//   node print-loaded-modules.js program|fleet-preview|single-preview
+const what = process.argv[2];
+const started = process.hrtime.bigint();
+const ID = "0b7c5a2e-1111-4a2b-9c3d-000000000001";
+const config = { get: () => undefined };
+
+async function main() {
+  if (what === "program") {
+    require("pulumi-intune-bitlocker");
+  } else if (what === "fleet-preview") {
+    const fleet = require("pulumi-intune-bitlocker/engine/fleet");
+    fleet.configure({ config });
+    const news = { managedDeviceIds: [ID], rotationToken: "B", label: "probe" };
+    const checked = await fleet.check({ managedDeviceIds: [ID], rotationToken: "A" }, news);
+    const olds = {
+      stateVersion: 2,
+      rotationToken: "A",
+      devices: { [ID]: "requested 2026-11-27T10:00:00Z 6b86b273ff34" },
+    };
+    await fleet.diff("fleet-1", olds, checked.inputs); // a token change: would rotate 1
+    await fleet.diff("fleet-1", { ...olds, rotationToken: "B" }, checked.inputs);
+  } else if (what === "single-preview") {
+    const single = require("pulumi-intune-bitlocker/engine/single-device");
+    single.configure({ config });
+    const news = { managedDeviceId: ID, rotationToken: "A" };
+    const checked = await single.check(news, news); // a no-op: nothing to read
+    await single.diff("x", { ...news, status: "requested" }, checked.inputs);
+  } else throw new Error(`unknown: ${what}`);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(JSON.stringify({ ms, modules: Object.keys(require.cache) }));
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
