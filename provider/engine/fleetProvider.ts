@@ -26,7 +26,7 @@ import { engineContext } from "./context";
 import { summarizeFleetRun } from "../plan/fleet/summary";
 import { summarizeRefresh } from "../plan/fleet/refreshSummary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
-import { RecordedFailure, Refusal } from "./errors";
+import { RecordedFailure } from "./errors";
 import { isDevice, lookupDevices } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { JobFeed } from "./fleet/jobFeed";
