@@ -22,8 +22,10 @@ import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/cl
 import type { ManagedDevice } from "../graph/types";
 import { withDeadline } from "../graph/deadline";
 import { engineContext, maxRotationsPerUpdate } from "./context";
-import { rotationGuard } from "../plan/fleet/guard";
-import { describeFleetPlan } from "../plan/fleet/describe";
+import { rotationGuard, wouldRotate } from "../plan/fleet/guard";
+import { describeFleetPlan, detailFleetPlan } from "../plan/fleet/describe";
+import type { FleetPreview } from "../plan/preview";
+import { previewAccess, previewFleetReads } from "./previewReads";
 import { summarizeFleetRun } from "../plan/fleet/summary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
@@ -49,20 +51,15 @@ const MAX_SENDS_PER_DEVICE = 10;
 
 export async function check(olds: Props, news: Props) {
   const checked = checkFleet(news);
-  // A create has no diff: its blast radius is judged here. An update's is judged in diff,
-  // which sees the old records (check sees only the old inputs).
+  // A create has no diff: its blast radius and preview reads are judged here. An update's are
+  // judged in diff, which sees the old records (check sees only the old inputs).
   if (checked.failures.length === 0 && olds.managedDeviceIds === undefined) {
     const inputs = checked.inputs as unknown as Inputs;
     const d = diffFleet({}, inputs);
     if (d.plan) {
-      const line = describeFleetPlan(inputs.label ?? "fleet", d.plan, true);
-      if (line) log(line);
-      const verdict = rotationGuard(inputs.label ?? "fleet", d.plan, maxRotationsPerUpdate());
-      if (!verdict.allowed)
-        return {
-          ...checked,
-          failures: [{ property: "managedDeviceIds", reason: verdict.message }],
-        };
+      const refusal = await previewChange(inputs.label ?? "fleet", undefined, inputs, d.plan, true);
+      if (refusal)
+        return { ...checked, failures: [{ property: "managedDeviceIds", reason: refusal }] };
     }
   }
   return checked;
@@ -72,14 +69,49 @@ export async function diff(_id: string, olds: Props, news: Props) {
   const inputs = news as unknown as Inputs;
   const d = diffFleet(olds as Partial<FleetState>, inputs);
   if (d.plan) {
-    const label = inputs.label ?? "fleet";
-    const line = describeFleetPlan(label, d.plan);
-    if (line) log(line);
     // Thrown at diff, so `pulumi preview` fails with it and `pulumi up` never reaches update.
-    const verdict = rotationGuard(label, d.plan, maxRotationsPerUpdate());
-    if (!verdict.allowed) throw new Error(verdict.message);
+    const refusal = await previewChange(
+      inputs.label ?? "fleet",
+      olds as Partial<FleetState>,
+      inputs,
+      d.plan,
+      false,
+    );
+    if (refusal) throw new Error(refusal);
   }
   return { changes: d.changes, replaces: [] as string[], deleteBeforeReplace: false };
+}
+
+/**
+ * What preview says of a fleet change, and why it refuses it (undefined: allowed). The guard
+ * first, from the plan alone (a refused change reads nothing); then, when some device would
+ * rotate, the preview reads (engine/previewReads.ts): the credential and its roles (a failure
+ * refuses: `up` would fail on it) and the devices, so the lines name each skip by reason.
+ */
+async function previewChange(
+  label: string,
+  olds: Partial<FleetState> | undefined,
+  inputs: Inputs,
+  plan: FleetPlan,
+  creating: boolean,
+): Promise<string | undefined> {
+  const say = (preview?: FleetPreview) => {
+    const line = describeFleetPlan(label, plan, creating, preview);
+    if (line) log(line);
+    for (const detail of detailFleetPlan(label, plan, preview)) log(detail);
+  };
+  const verdict = rotationGuard(label, plan, maxRotationsPerUpdate());
+  if (!verdict.allowed || wouldRotate(plan).length === 0) {
+    say();
+    return verdict.allowed ? undefined : verdict.message;
+  }
+  const access = await previewAccess("rotate");
+  if (!("context" in access)) {
+    say();
+    return "fail" in access ? `fleet ${label}: ${access.fail}` : undefined;
+  }
+  say(await previewFleetReads(access.context, plan, olds, inputs));
+  return undefined;
 }
 
 export async function create(inputs: Props) {
