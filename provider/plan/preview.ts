@@ -97,8 +97,8 @@ export function singleDeviceVerdict(
   if (unmet.length > 0)
     return {
       fail:
-        `${name} cannot rotate its BitLocker keys: ${describeUnmet(unmet)}. \`pulumi up\` would ` +
-        `fail the same way, sending nothing. Fix the device, or remove it from the program.`,
+        `${name} cannot rotate its BitLocker keys: ${describeUnmet(unmet)}. Nothing was sent to ` +
+        `Graph; \`pulumi up\` would fail the same way. Fix the device, or remove it from the program.`,
     };
   return { note: `will rotate ${name}` };
 }
