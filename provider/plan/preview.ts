@@ -43,8 +43,11 @@ export function credentialVerdict(e: CredentialFailure): PreviewVerdict {
 
 /**
  * The application permissions the change needs, against the access token's `roles` claim.
- * A rotation needs ReadWrite.All (Read.All alone reads the device, then every POST is 403);
- * adopting a single device only reads it. An opaque token (roles unknown): reported only.
+ * Without any device permission `up` fails at its first read: the preview fails. Read.All
+ * without ReadWrite.All is only reported for a rotation: check and diff run at preview and at
+ * `up` alike and cannot tell them apart, and a preview app holding only Read.All is what the
+ * shipped pipelines use (docs/gitops.md, least privilege for code from pull requests); the
+ * app that runs `up` is then another. An opaque token (roles unknown): reported only.
  */
 export function rolesVerdict(
   roles: readonly string[] | undefined,
@@ -52,13 +55,21 @@ export function rolesVerdict(
 ): PreviewVerdict {
   if (roles === undefined)
     return { note: "the access token is not a readable JWT: its permissions were not checked" };
-  const accepted = need === "rotate" ? [ROTATE_PERMISSION] : [READ_PERMISSION, ROTATE_PERMISSION];
-  if (accepted.some((r) => roles.includes(r))) return { ok: true };
+  if (roles.includes(ROTATE_PERMISSION)) return { ok: true };
+  if (roles.includes(READ_PERMISSION))
+    return need === "read"
+      ? { ok: true }
+      : {
+          note:
+            `this credential holds ${READ_PERMISSION} but not ${ROTATE_PERMISSION}: enough for a ` +
+            `preview app; the app that runs \`pulumi up\` needs ${ROTATE_PERMISSION}, or every ` +
+            `rotation is refused (403)`,
+        };
   const held = roles.length ? roles.join(", ") : "none";
   return {
     fail:
-      `the app lacks the application permission ${accepted[0]} (its token's roles: ${held}), so ` +
-      `\`pulumi up\` would be refused (403) ${need === "rotate" ? "at every rotation" : "reading the device"}. ` +
+      `the app lacks the application permission ${need === "rotate" ? ROTATE_PERMISSION : READ_PERMISSION} ` +
+      `(its token's roles: ${held}), so \`pulumi up\` would be refused (403) reading the devices. ` +
       `Grant it to the app registration and have an admin consent, then preview again.`,
   };
 }

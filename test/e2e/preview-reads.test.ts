@@ -179,27 +179,47 @@ describe("e2e: preview reads, and what preview says against what up does (pulumi
       assert.match(did.devices[adopted]!, /^adopted /);
     });
 
-    it("an app without ReadWrite.All: preview fails naming the permission; up fails the same way, no POST", async function () {
-      const limited = tenant.registerApp({
-        displayName: "read-only",
-        roles: [ROLES.managedDevicesRead],
-        clientSecret: "read-only-secret-preview",
+    it("an app without any device permission: preview fails naming the permission; up fails the same way, no POST", async function () {
+      const none = tenant.registerApp({
+        displayName: "no-roles",
+        roles: [],
+        clientSecret: "no-roles-secret-preview",
       });
       const env = tenantEnv(tenant, {
-        clientId: limited.clientId,
-        clientSecret: "read-only-secret-preview",
+        clientId: none.clientId,
+        clientSecret: "no-roles-secret-preview",
       });
       await setFleet({ managedDeviceIds: members, rotationToken: "C" });
       tenant.log.clear();
       const { result } = await project.preview({ allowFailure: true, env });
       assert.notEqual(result.code, 0, `preview must fail:\n${text(result)}`);
       const want =
-        /lacks the application permission DeviceManagementManagedDevices\.ReadWrite\.All/;
+        /lacks the application permission DeviceManagementManagedDevices\.ReadWrite\.All \(its token's roles: none\)/;
       assert.match(text(result), want);
       const up = await project.up({ allowFailure: true, env });
       assert.notEqual(up.code, 0);
       assert.match(text(up), want);
       assert.equal(rotatePosts(), 0, "no rotation sent");
+      assert.deepEqual(graphWrites(tenant), []);
+    });
+
+    it("a preview app with Read.All only (the shipped pipelines' preview app): preview passes, says so, and names the rotations", async function () {
+      const reader = tenant.registerApp({
+        displayName: "preview-app",
+        roles: [ROLES.managedDevicesRead],
+        clientSecret: "preview-app-secret",
+      });
+      const env = tenantEnv(tenant, {
+        clientId: reader.clientId,
+        clientSecret: "preview-app-secret",
+      });
+      tenant.log.clear();
+      const { result } = await project.preview({ env });
+      assert.match(
+        text(result),
+        /holds DeviceManagementManagedDevices\.Read\.All but not DeviceManagementManagedDevices\.ReadWrite\.All: enough for a preview app/,
+      );
+      assert.deepEqual(announced(text(result)).skip.get("notWindows"), [mac]);
       assert.deepEqual(graphWrites(tenant), []);
     });
 

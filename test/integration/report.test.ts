@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as fleetEngine from "../../provider/engine/fleet";
 import * as singleEngine from "../../provider/engine/singleDevice";
-import { checkFleet } from "../../provider/plan/fleet/inputs";
 import { parseRecord } from "../../provider/plan/fleet/record";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { describeHresult } from "../../provider/plan/hresult";
@@ -164,13 +163,10 @@ describe("integration: bitlocker-report over engine state", function () {
       engineConfig(tenant, { clientId: readOnly.clientId, clientSecret: "read-only-secret-7" }),
     );
     const deniedIds = [windows().id, windows().id, windows().id];
-    // Validated without check's preview reads, which would refuse this change before any
-    // request (the token lacks ReadWrite.All): the report is about the state such a run leaves
-    // (an app whose permission was removed between preview and up, or an older version's run).
-    const deniedInputs = checkFleet({
+    const deniedInputs = await checked(fleetEngine, {
       managedDeviceIds: deniedIds,
       rotationToken: "2026-Q4",
-    }).inputs as Props;
+    });
     const failure = await fleetEngine.create(deniedInputs).then(
       () => assert.fail("a read-only app must not rotate"),
       (e: Error & { id?: string; properties?: Props }) => e,

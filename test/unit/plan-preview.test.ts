@@ -54,15 +54,18 @@ describe("plan/preview: what fails a preview", () => {
     assert.ok("note" in down && !("fail" in down));
   });
 
-  it("a rotation needs ReadWrite.All; Read.All is enough only to adopt; an opaque token is reported", () => {
-    const lacking = rolesVerdict([READ], "rotate");
-    assert.ok("fail" in lacking);
-    assert.match(lacking.fail, new RegExp(`lacks the application permission ${ROTATE}`));
-    assert.match(lacking.fail, new RegExp(`token's roles: ${READ}`));
+  it("no device permission at all fails; Read.All alone is reported for a rotation (a preview app), enough to adopt", () => {
+    const none = rolesVerdict(["AuditLog.Read.All"], "rotate");
+    assert.ok("fail" in none);
+    assert.match(none.fail, new RegExp(`lacks the application permission ${ROTATE}`));
+    assert.match(none.fail, /token's roles: AuditLog\.Read\.All/);
+    assert.ok("fail" in rolesVerdict([], "read"));
+    const readOnly = rolesVerdict([READ], "rotate");
+    assert.ok("note" in readOnly && !("fail" in readOnly));
+    assert.match(readOnly.note, /preview app/);
     assert.deepEqual(rolesVerdict([ROTATE], "rotate"), { ok: true });
     assert.deepEqual(rolesVerdict([READ], "read"), { ok: true });
     assert.deepEqual(rolesVerdict([ROTATE], "read"), { ok: true });
-    assert.ok("fail" in rolesVerdict([], "read"));
     assert.ok("note" in rolesVerdict(undefined, "rotate"));
   });
 
