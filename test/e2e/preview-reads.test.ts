@@ -301,7 +301,7 @@ describe("e2e: preview reads, and what preview says against what up does (pulumi
       });
       await refused(
         mac.id,
-        /\(MAC-HELP\) cannot rotate its BitLocker keys: operatingSystem is "macOS"/,
+        /\(MAC-HELP\) cannot rotate its BitLocker keys: operatingSystem is \\*"macOS/,
       );
     });
 

@@ -1,11 +1,11 @@
 // The BitLockerKeyRotationFleet engine against the simulated tenant: batching, pacing,
 // skips, partial failure recorded for the next run, refresh, waitFor.
-import { checkFleet } from "../../provider/plan/fleet/inputs";
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/fleet";
 import { engineContext } from "../../provider/engine/context";
 import { isDevice, lookupDevices } from "../../provider/engine/fleet/batchedLookup";
 import { WindowPacer } from "../../provider/engine/fleet/windowPacer";
+import { checkFleet } from "../../provider/plan/fleet/inputs";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import {

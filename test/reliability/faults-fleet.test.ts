@@ -3,10 +3,10 @@
 // Faults hit inner $batch requests ("batchItem") or the $batch envelope itself ("request").
 // For every case: no rotation lost from state, none repeated, a clear error when the budget
 // runs out, and a re-run that converges. Measured into bench/results/reliability.json.
-import { checkFleet } from "../../provider/plan/fleet/inputs";
 import assert from "node:assert/strict";
 import * as engine from "../../provider/engine/fleet";
 import { clearCredentialCache } from "../../provider/auth/credential";
+import { checkFleet } from "../../provider/plan/fleet/inputs";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import type { FaultRuleInput, SimulatedTenant } from "../../simulator/index";
