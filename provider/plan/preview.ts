@@ -20,20 +20,19 @@ export type PreviewVerdict = { fail: string } | { note: string } | { ok: true };
 export interface CredentialFailure {
   name: string;
   message: string;
-  aadstsCode?: string | undefined;
-  azureErrorName?: string | undefined;
+  /** AuthenticationError: Entra ID unreachable or answering 429/5xx. */
+  transient?: boolean | undefined;
 }
 
 /**
  * A token could not be obtained. A setting missing or wrong, or Entra ID refusing the app
- * (an AADSTS code), fails `up` at its first request just the same: the preview fails. Anything
- * else (Entra unreachable, throttling, 5xx) may be gone by the merge: reported only.
+ * (an AADSTS code, a credential that is not there), fails `up` at its first request just the
+ * same: the preview fails. Entra unreachable, throttling or failing (5xx) may be gone by the
+ * merge: reported only, and the preview goes on without reads.
  */
 export function credentialVerdict(e: CredentialFailure): PreviewVerdict {
   const definite =
-    e.name === "SettingsError" ||
-    (e.name === "AuthenticationError" &&
-      (e.aadstsCode !== undefined || e.azureErrorName === "CredentialUnavailableError"));
+    e.name === "SettingsError" || (e.name === "AuthenticationError" && e.transient !== true);
   return definite
     ? { fail: `no access token for Graph, so \`pulumi up\` would fail too: ${e.message}` }
     : {

@@ -41,17 +41,21 @@ describe("plan/preview: what fails a preview", () => {
     const refused = credentialVerdict({
       name: "AuthenticationError",
       message: "AADSTS7000215: the client secret is wrong",
-      aadstsCode: "AADSTS7000215",
     });
     assert.ok("fail" in refused);
     const unavailable = credentialVerdict({
       name: "AuthenticationError",
       message: "az not logged in",
-      azureErrorName: "CredentialUnavailableError",
     });
     assert.ok("fail" in unavailable);
-    const down = credentialVerdict({ name: "AuthenticationError", message: "503 from Entra" });
+    const down = credentialVerdict({
+      name: "AuthenticationError",
+      message: "could not reach the authority",
+      transient: true,
+    });
     assert.ok("note" in down && !("fail" in down));
+    const odd = credentialVerdict({ name: "TypeError", message: "x" });
+    assert.ok(!("fail" in odd), "an error of unknown kind is only reported");
   });
 
   it("no device permission at all fails; Read.All alone is reported for a rotation (a preview app), enough to adopt", () => {
