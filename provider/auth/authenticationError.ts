@@ -76,9 +76,12 @@ export class AuthenticationError extends Error {
   readonly tenantId: string | undefined;
   readonly clientId: string | undefined;
   readonly hint: string;
+  /** Entra ID could not be reached or answered 429/5xx: a later try may succeed. */
+  readonly transient: boolean;
 
   constructor(fields: {
     message: string;
+    transient?: boolean;
     aadstsCode: string | undefined;
     azureErrorName: string;
     credential: CredentialKind | undefined;
@@ -93,6 +96,7 @@ export class AuthenticationError extends Error {
     this.tenantId = fields.tenantId;
     this.clientId = fields.clientId;
     this.hint = fields.hint;
+    this.transient = fields.transient ?? false;
   }
 }
 
@@ -202,6 +206,7 @@ export function toAuthenticationError(
     : "check the tenant, the application (client) id and the credential";
   let what: string;
   let hint: string;
+  let transient = false;
   if (ctx.pemProblem) {
     what = ctx.pemProblem;
     hint =
@@ -216,6 +221,7 @@ export function toAuthenticationError(
         : `Entra ID's token service at ${ctx.authorityHost} is unavailable (HTTP ${serverStatus}); nothing was sent to Graph`;
     hint =
       "this is trouble at Entra ID, not a wrong tenant, client id or credential: wait a minute (the client holds requests back for a while after such an answer) and run again";
+    transient = true;
   } else if (tls) {
     what = `could not connect to the authority securely: ${tls.summary}`;
     hint = tls.action;
@@ -228,6 +234,7 @@ export function toAuthenticationError(
     what = `could not reach the authority ${ctx.authorityHost}: ${firstLine(joined)}`;
     hint =
       "check bitlocker:authorityHost / bitlocker:cloud, the network, and (for a private CA) NODE_EXTRA_CA_CERTS";
+    transient = true;
   } else {
     what = `${azureErrorName}: ${firstLine(joined) || "no details"}`;
     hint = kindHint;
@@ -243,6 +250,7 @@ export function toAuthenticationError(
     message: `authentication failed (${who}): ${what.replace(/\.+$/, "")}. ${capitalize(hint)}.`,
     aadstsCode,
     azureErrorName,
+    transient,
     credential: ctx.credential,
     tenantId: ctx.tenantId,
     clientId: ctx.clientId,

@@ -36,14 +36,17 @@ import {
 } from "./checkRead";
 import { summarizeSingleRefresh } from "../plan/fleet/refreshSummary";
 import { log } from "./log";
+import { previewAccess, readForPreview } from "./previewReads";
+import { singleDeviceVerdict } from "../plan/preview";
 import { lostAnswerGraceMs, requestRotation, type RotationAttempt } from "./requestRotation";
 
 type Props = Record<string, unknown>;
 
 /**
- * Validates inputs with no Graph call, except one guard: when this run would rotate the device,
- * its escrowed recovery keys are counted (a read) so that a device at Entra's cap fails here,
- * at preview time, rather than on the device.
+ * Validates inputs; when this run would rotate (or adopt) the device, also reads what `up`
+ * would read first, so that `pulumi preview` fails where `up` would (plan/preview.ts): a token
+ * (the credential works) and its roles, the device (it exists, it is eligible) and its
+ * escrowed recovery keys (Entra's cap). Reads only; none at all when nothing would change.
  */
 export async function check(olds: Props, news: Props) {
   const result = checkSingleDevice(news);
@@ -51,25 +54,32 @@ export async function check(olds: Props, news: Props) {
   const inputs = result.inputs as unknown as SingleDeviceInputs;
   if (isUnknown(inputs.managedDeviceId)) return result;
   forgetCheckRead(inputs.managedDeviceId); // an older read must not outlive this check
-  if (!rotationDue(olds, inputs) || !guardEnabled(inputs)) return result;
-  const { graph, settings } = engineContext();
+  const action = previewAction(olds, inputs);
+  if (!action) return result;
+  const fail = (reason: string) => {
+    result.failures.push({ property: "managedDeviceId", reason });
+    return result;
+  };
+  const access = await previewAccess(action === "rotate" ? "rotate" : "read");
+  if ("fail" in access) return fail(access.fail);
+  if (!("context" in access)) return result;
+  const { graph, settings } = access.context;
   const started = startCheckRead(inputs.managedDeviceId);
-  // The guard is optional and create/update read (and report) again, so its reads get one
-  // request timeout, not a whole retry budget: with Graph down, check must not double `up`.
+  // Create/update read (and report) again, so check's reads get one request timeout, not a
+  // whole retry budget: with Graph down, check must not double `up`.
   const deadline = Date.now() + checkReadBudgetMs(settings);
-  let device: ManagedDevice;
-  try {
-    device = await withDeadline(deadline, () => graph.getManagedDevice(inputs.managedDeviceId));
-  } catch {
-    return result; // create/update will report it, with Graph's answer
-  }
-  const finding = await withDeadline(deadline, () => checkKeyCap(graph, device, inputs));
-  if (finding?.verdict === "refuse")
-    result.failures.push({ property: "managedDeviceId", reason: finding.message });
-  else {
+  const read = await readForPreview(access.context, inputs.managedDeviceId, deadline);
+  const verdict = singleDeviceVerdict(inputs.managedDeviceId, read, action);
+  if ("fail" in verdict) return fail(verdict.fail);
+  if ("note" in verdict) log(verdict.note);
+  if (!("device" in read)) return result;
+  const device = read.device;
+  if (action === "rotate" && guardEnabled(inputs)) {
+    const finding = await withDeadline(deadline, () => checkKeyCap(graph, device, inputs));
+    if (finding?.verdict === "refuse") return fail(finding.message);
     if (finding?.verdict === "warn") log(finding.message);
-    keepCheckRead(started, graph, device);
   }
+  keepCheckRead(started, graph, device);
   return result;
 }
 
@@ -80,11 +90,15 @@ export function checkReadBudgetMs(
   return Math.min(s.requestTimeoutSeconds, s.retryBudgetSeconds) * 1000;
 }
 
-/** Would this run rotate the device? From old and new inputs, as check sees them. */
-function rotationDue(olds: Props, news: SingleDeviceInputs): boolean {
-  if (isUnknown(news.managedDeviceId) || isUnknown(news.rotationToken)) return false;
-  const fresh = olds.managedDeviceId !== news.managedDeviceId;
-  return fresh ? news.rotateOnCreate === true : olds.rotationToken !== news.rotationToken;
+/**
+ * What this run would do to the device, from old and new inputs as check sees them: a create
+ * (or replace) rotates or adopts it, a token change rotates it, anything else leaves it alone.
+ */
+function previewAction(olds: Props, news: SingleDeviceInputs): "rotate" | "adopt" | undefined {
+  if (isUnknown(news.managedDeviceId) || isUnknown(news.rotationToken)) return undefined;
+  if (olds.managedDeviceId !== news.managedDeviceId)
+    return news.rotateOnCreate === true ? "rotate" : "adopt";
+  return olds.rotationToken !== news.rotationToken ? "rotate" : undefined;
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {

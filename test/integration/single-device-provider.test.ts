@@ -73,7 +73,13 @@ describe("integration: BitLockerKeyRotation engine", function () {
         { managedDeviceId: full.id, rotationToken: "A", recoveryKeyLimit: 0 },
       );
       assert.deepEqual(off.failures, []);
-      assert.equal(tenant.log.count(), 0, "turned off: no Graph call at all");
+      // Turned off: no recovery-key read. The device itself is still read (it must exist and
+      // be eligible for the preview to pass), and nothing is written.
+      assert.equal(tenant.log.count({ pathMatches: /recoveryKeys/ }), 0, "turned off: no key read");
+      assert.deepEqual(
+        tenant.log.entries().map((e) => `${e.method} ${e.path}`),
+        [`GET /beta/deviceManagement/managedDevices/${full.id}`],
+      );
     });
     it("only looks when this run would rotate the device", async () => {
       const d = windowsDevice({ recoveryKeys: 196 });

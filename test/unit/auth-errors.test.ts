@@ -24,6 +24,23 @@ describe("auth: messages for failures that are not a wrong credential", () => {
     );
   });
 
+  it("transient: Entra unreachable or answering 429/5xx (preview reports it), not a refusal or TLS", () => {
+    const cached = Object.assign(new Error(""), { name: "AuthenticationRequiredError" });
+    assert.equal(
+      toAuthenticationError(cached, { ...ctx, tokenServiceStatus: 503 }).transient,
+      true,
+    );
+    const unreachable = new Error("endpoints_resolution_error: could not resolve endpoints");
+    assert.equal(toAuthenticationError(unreachable, ctx).transient, true);
+    const refused = new Error("AADSTS7000215: Invalid client secret provided.");
+    assert.equal(toAuthenticationError(refused, ctx).transient, false);
+    const tls = toAuthenticationError(new Error("endpoints_resolution_error"), {
+      ...ctx,
+      transportCode: "CERT_HAS_EXPIRED",
+    });
+    assert.equal(tls.transient, false, "a TLS problem is configuration: it fails the preview");
+  });
+
   it("TLS codes: untrusted, expired, host name; others are not TLS", () => {
     for (const code of [
       "SELF_SIGNED_CERT_IN_CHAIN",
