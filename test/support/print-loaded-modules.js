@@ -12,15 +12,16 @@ async function main() {
   } else if (what === "fleet-preview") {
     const fleet = require("pulumi-intune-bitlocker/engine/fleet");
     fleet.configure({ config });
-    const news = { managedDeviceIds: [ID], rotationToken: "B", label: "probe" };
-    const checked = await fleet.check({ managedDeviceIds: [ID], rotationToken: "A" }, news);
-    const olds = {
-      stateVersion: 2,
-      rotationToken: "A",
-      devices: { [ID]: "requested 2026-11-27T10:00:00Z 6b86b273ff34" },
-    };
-    await fleet.diff("fleet-1", olds, checked.inputs); // a token change: would rotate 1
-    await fleet.diff("fleet-1", { ...olds, rotationToken: "B" }, checked.inputs);
+    // What every no-op `up` and a preview that rotates nothing call: check, a no-op diff, and a
+    // diff that only forgets a device. (A change that would rotate reads Graph: previewReads.)
+    const ID2 = "0b7c5a2e-1111-4a2b-9c3d-000000000002";
+    const news = { managedDeviceIds: [ID], rotationToken: "A", label: "probe" };
+    const checked = await fleet.check({ managedDeviceIds: [ID, ID2], rotationToken: "A" }, news);
+    const record = "requested 2026-11-27T10:00:00Z 559aead08264";
+    const olds = { stateVersion: 2, rotationToken: "A", devices: { [ID]: record } };
+    await fleet.diff("fleet-1", olds, checked.inputs);
+    const forget = { ...olds, devices: { [ID]: record, [ID2]: record } };
+    await fleet.diff("fleet-1", forget, checked.inputs);
   } else if (what === "single-preview") {
     const single = require("pulumi-intune-bitlocker/engine/single-device");
     single.configure({ config });

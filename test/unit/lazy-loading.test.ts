@@ -58,6 +58,7 @@ describe("lazy loading of the engine", function () {
       "auth/endpointUrl.js",
       "engine/context.js",
       "engine/engineWatchdog.js",
+      "engine/errors.js", // the guard's Refusal (imports only plan/)
       "engine/fleet.js",
       "engine/fleetCheck.js",
       "engine/log.js",
