@@ -155,4 +155,45 @@ describe("fleet: window pacer", () => {
     assert.equal(pacer.pausedFor(2000), 3_599_000);
     assert.equal(pacer.pausedFor(3_601_000), 0);
   });
+
+  describe("after 429s", () => {
+    it("recovers a twentieth of the rate per clean window, once per window however often asked", () => {
+      // Rule: recovery is paced by windows, not by calls; a busy loop must not undo a 429.
+      const pacer = new WindowPacer(o);
+      pacer.throttled(0, 0);
+      assert.equal(pacer.budget(), 180);
+      pacer.next(1, 20_000); // not yet a whole clean window
+      assert.equal(pacer.budget(), 180);
+      pacer.next(1, 20_001);
+      assert.equal(pacer.budget(), 190);
+      for (let t = 20_002; t < 40_001; t += 1000) pacer.next(1, t);
+      assert.equal(pacer.budget(), 190);
+      pacer.next(1, 40_002);
+      assert.equal(pacer.budget(), 200);
+    });
+    it("a 429 during recovery starts the clean window again", () => {
+      const pacer = new WindowPacer(o);
+      pacer.throttled(0, 0);
+      pacer.throttled(0, 15_000);
+      assert.equal(pacer.budget(), 162);
+      pacer.next(1, 30_000); // clean since 15 000 for less than a window
+      assert.equal(pacer.budget(), 162);
+    });
+    it("slows down by a tenth per 429, never below half the rate", () => {
+      const pacer = new WindowPacer(o);
+      pacer.throttled(0, 0);
+      pacer.throttled(0, 1);
+      assert.equal(pacer.budget(), 162);
+      for (let t = 2; t < 50; t++) pacer.throttled(0, t);
+      assert.equal(pacer.budget(), 100);
+    });
+    it("keeps the longest pause: a later, shorter Retry-After does not end it early", () => {
+      const pacer = new WindowPacer(o);
+      pacer.throttled(10_000, 0);
+      pacer.throttled(1_000, 100);
+      assert.equal(pacer.next(1, 200).waitMs, 9_800);
+      pacer.throttled(30_000, 300); // a longer one extends it
+      assert.equal(pacer.next(1, 400).waitMs, 29_900);
+    });
+  });
 });

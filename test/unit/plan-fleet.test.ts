@@ -139,6 +139,33 @@ describe("plan: fleet plan", () => {
     // A new token re-evaluates the skipped device.
     assert.ok(planFleet(olds, fleet({ rotationToken: "B" })).rotate.includes(id(2)));
   });
+  it("settles a lost answer only for the token it was sent for: an old token's is rotated for the new one", () => {
+    // Rule: a lost answer proves nothing about a token it was not sent for. Settling it would
+    // record the new token as requested without ever sending it.
+    const olds = settled(fleet());
+    olds.devices[id(1)] = formatRecord({
+      status: "unverified",
+      at: AT,
+      token: tokenHash("A"),
+      detail: "-",
+    });
+    const plan = planFleet(olds, fleet({ rotationToken: "B" }));
+    assert.deepEqual([plan.settle, plan.rotate], [[], [id(1), id(2), id(3)]]);
+  });
+  it("counts every kind of work as a change: a lone settle, adopt or forget is an update", () => {
+    // Rule: diff says "no changes" only when the run would do nothing at all.
+    const news = fleet();
+    const lost = settled(news);
+    lost.devices[id(1)] = formatRecord({ status: "unverified", at: AT, token: tokenHash("A") });
+    assert.deepEqual(diffFleet(lost, news).plan?.settle, [id(1)]);
+    assert.equal(diffFleet(lost, news).changes, true);
+    const removed = fleet({ managedDeviceIds: [id(1), id(2)] });
+    assert.equal(diffFleet(settled(news), removed).changes, true);
+    const added = fleet({ rotateOnCreate: false, managedDeviceIds: [id(1), id(2), id(3), id(4)] });
+    const adopting = { ...settled(news), rotateOnCreate: false };
+    assert.deepEqual(diffFleet(adopting, added).plan?.adopt, [id(4)]);
+    assert.equal(diffFleet(adopting, added).changes, true);
+  });
   it("reports a settings-only change as an update that rotates nothing", () => {
     const news = fleet();
     const d = diffFleet(settled(news), fleet({ waitFor: "applied" }));
@@ -169,6 +196,43 @@ describe("plan: fleet state after a run", () => {
     assert.equal(s.counts.requested, 3);
     // The unreached devices still differ from their token: the next run finishes them.
     assert.deepEqual(planFleet(s, news).rotate, [id(2), id(3)]);
+  });
+
+  it("sums the run by kind: sent, adopted, skipped, errors (lost answers too), unchanged, forgotten", () => {
+    // Rule: lastRun counts what this run produced, each record once, under its own kind.
+    const news = fleet({ managedDeviceIds: [1, 2, 3, 4, 5, 6, 7, 8].map(id) });
+    const olds = settled(fleet({ managedDeviceIds: [1, 2, 3, 4, 5, 6, 7, 8, 9].map(id) }));
+    olds.devices[id(8)] = formatRecord({ status: "error", at: AT, token: "-", detail: "x" });
+    const plan = planFleet(olds, news);
+    const r = (status: DeviceRecord["status"]): DeviceRecord => ({ status, at: AT, token: "t" });
+    const results = new Map<string, DeviceRecord>([
+      [id(1), r("requested")],
+      [id(2), r("failed")],
+      [id(3), r("adopted")],
+      [id(4), r("skipped")],
+      [id(5), r("error")],
+      [id(6), r("unverified")],
+      [id(8), r("missing")],
+    ]);
+    const s = stateAfterRun(olds, news, plan, results, AT, formatRecord);
+    assert.deepEqual(s.lastRun, {
+      at: AT,
+      rotated: 2,
+      adopted: 1,
+      skipped: 1,
+      errors: 2,
+      unchanged: 7,
+      forgotten: 1,
+    });
+    assert.deepEqual(s.counts, {
+      requested: 2,
+      failed: 1,
+      adopted: 1,
+      skipped: 1,
+      error: 1,
+      unverified: 1,
+      missing: 1,
+    });
   });
 
   it("stores the id list once: in the inputs, not echoed in the outputs", () => {

@@ -39,6 +39,15 @@ describe("plan: prerequisites", () => {
     });
   }
 
+  it("refuses a device whose isEncrypted Graph left out: encryption must be shown, not assumed", () => {
+    // Rule: only isEncrypted === true qualifies; a missing value is not "not false".
+    const { isEncrypted: _e, ...silent } = windowsDevice();
+    assert.deepEqual(
+      unmetPrerequisites(silent as Parameters<typeof unmetPrerequisites>[0]).map((u) => u.code),
+      ["notEncrypted"],
+    );
+  });
+
   it("hybrid-joined devices qualify", () => {
     assert.deepEqual(unmetPrerequisites(windowsDevice({ joinType: "hybridAzureADJoined" })), []);
   });

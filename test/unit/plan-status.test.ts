@@ -5,7 +5,7 @@ import {
   resultForRequest,
   rotationStartedSince,
 } from "../../provider/plan/actionResult";
-import { escrowEvidence, outcomeOf } from "../../provider/plan/status";
+import { escrowEvidence, isSettled, outcomeOf } from "../../provider/plan/status";
 import { rotationResult, windowsDevice } from "../support/devices";
 
 describe("plan: HRESULT text", () => {
@@ -108,5 +108,23 @@ describe("plan: outcome status", () => {
     ];
     assert.equal(escrowEvidence(keys, "2026-11-27T11:00:00Z")?.id, "b");
     assert.equal(escrowEvidence(keys, "2026-11-28T00:00:00Z"), undefined);
+  });
+});
+
+describe("plan: when waiting can stop", () => {
+  it("waitFor escrowed keeps waiting at done: only the escrowed key settles it", () => {
+    // Rule: `done` means the device rotated; the caller asked to see the new key in Entra ID.
+    assert.equal(isSettled({ status: "done" }, "escrowed"), false);
+    assert.equal(isSettled({ status: "escrowed" }, "escrowed"), true);
+  });
+  it("any other waitFor stops at done", () => {
+    assert.equal(isSettled({ status: "done" }, "applied"), true);
+    assert.equal(isSettled({ status: "done" }, "requested"), true);
+  });
+  it("a final answer stops every wait; requested and pending never do", () => {
+    for (const status of ["failed", "notSupported", "canceled", "missing", "escrowed"] as const)
+      assert.equal(isSettled({ status }, "escrowed"), true, status);
+    for (const status of ["requested", "pending", "adopted", "unverified"] as const)
+      assert.equal(isSettled({ status }, "applied"), false, status);
   });
 });
