@@ -20,7 +20,7 @@ import {
 import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan/fleet/record";
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
-import { withDeadline } from "../graph/deadline";
+import { pollOutcome } from "./pollOutcome";
 import { engineContext, maxRotationsPerUpdate } from "./context";
 import { rotationGuard } from "../plan/fleet/guard";
 import { describeFleetPlan } from "../plan/fleet/describe";
@@ -314,7 +314,6 @@ async function waitForOutcomes(
   results: Map<string, DeviceRecord>,
   pacer: WindowPacer,
 ): Promise<void> {
-  const deadline = Date.now() + news.waitTimeoutSeconds * 1000;
   // Devices with a request whose outcome can still change what the user waits for.
   const followed = () =>
     new Map(
@@ -325,31 +324,29 @@ async function waitForOutcomes(
           (r.status === "done" && news.waitFor === "escrowed"),
       ),
     );
-  for (;;) {
-    const open = followed();
-    if (open.size === 0) return;
-    let update;
-    try {
-      // Reads retry only within the wait the user allowed, not a fresh budget each.
-      update = await withDeadline(deadline, () =>
-        readFleetOutcomes(graph, open, news.waitFor === "escrowed", pacer),
-      );
-    } catch (e) {
-      log(`could not follow the outcomes (${(e as Error).message}); run \`pulumi refresh\` later`);
-      return;
-    }
-    for (const [deviceId, r] of update.records) results.set(deviceId, r);
-    if (update.escrowHint) return log(update.escrowHint);
-    if (followed().size === 0) return;
-    if (Date.now() + news.pollIntervalSeconds * 1000 > deadline) {
-      for (const [deviceId, r] of followed())
-        if (r.status === "requested") results.set(deviceId, { ...r, status: "pending" });
-      return log(
-        `${followed().size} device(s) not ${news.waitFor} within ${news.waitTimeoutSeconds}s; run \`pulumi refresh\` to follow them`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, news.pollIntervalSeconds * 1000));
-  }
+  if (followed().size === 0) return;
+  const end = await pollOutcome({
+    timeoutSeconds: news.waitTimeoutSeconds,
+    pollIntervalSeconds: news.pollIntervalSeconds,
+    read: async () => {
+      const update = await readFleetOutcomes(graph, followed(), news.waitFor === "escrowed", pacer);
+      for (const [deviceId, r] of update.records) results.set(deviceId, r);
+      return update;
+    },
+    // A missing escrow permission will not grant itself: stop waiting and say so.
+    settled: (update) => update.escrowHint !== undefined || followed().size === 0,
+  });
+  if (end.kind === "failed")
+    return log(
+      `could not follow the outcomes (${end.error.message}); run \`pulumi refresh\` later`,
+    );
+  if (end.value.escrowHint) return log(end.value.escrowHint);
+  if (end.kind === "settled") return;
+  for (const [deviceId, r] of followed())
+    if (r.status === "requested") results.set(deviceId, { ...r, status: "pending" });
+  log(
+    `${followed().size} device(s) not ${news.waitFor} within ${news.waitTimeoutSeconds}s; run \`pulumi refresh\` to follow them`,
+  );
 }
 
 function failureMessage(
