@@ -3,7 +3,7 @@
 // one. These are Entra ID reads, outside Intune's limits, so they are not paced; a device
 // with more keys than one page holds (rare: 100 here) is listed on its own with paging.
 import { graphErrorFromBatchResponse, type GraphClient } from "../../graph";
-import { isGuid } from "../../graph/ids";
+import { isGuid } from "../../plan/ids";
 import { queryString } from "../../graph/odata";
 import { RECOVERY_KEY_FIELDS, type RecoveryKeyInfo } from "../../graph/types";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../../graph/userAgent";
