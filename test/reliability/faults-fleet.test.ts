@@ -4,7 +4,7 @@
 // For every case: no rotation lost from state, none repeated, a clear error when the budget
 // runs out, and a re-run that converges. Measured into bench/results/reliability.json.
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/fleet";
+import * as engine from "../../provider/engine/fleetEntry";
 import { clearCredentialCache } from "../../provider/auth/credential";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";

@@ -3,7 +3,7 @@
 // as the engine writes them (records through formatRecord, outcomes through outcomeOf).
 import { formatRecord, tokenHash, type DeviceRecord } from "../../provider/plan/fleet/record";
 import { countStatuses } from "../../provider/plan/fleet/plan";
-import type { SingleDeviceState } from "../../provider/plan/singleDevice";
+import type { SingleDeviceState } from "../../provider/plan/singleDevicePlan";
 import { outcomeOf } from "../../provider/plan/status";
 import { FLEET_TYPE, SINGLE_TYPE } from "../../provider/report/exported";
 
