@@ -8,7 +8,7 @@ const { timeout: DEFAULT_MS } = require("../../.mocharc.json");
 const UNIT_MS = 10_000;
 const UNIT_DIR = `${path.sep}test${path.sep}unit${path.sep}`;
 
-exports.mochaHooks = {
+module.exports.mochaHooks = {
   beforeEach() {
     const test = this.currentTest;
     if (test?.file?.includes(UNIT_DIR) && test.timeout() === DEFAULT_MS) test.timeout(UNIT_MS);
