@@ -142,3 +142,12 @@ describe("plan: when a device is sent no more in this run", () => {
     assert.equal(endOfSends(undefined), "error");
   });
 });
+
+describe("plan: a whole rotation $batch refused with 503 and a Retry-After", () => {
+  it("gives up without pausing the others (only a 429 pauses every send)", () => {
+    assert.deepEqual(
+      batchFailureAction({ outcomeUnknown: false, status: 503, retryAfterSeconds: 5 }),
+      { kind: "fail", giveUp: true, stop: false },
+    );
+  });
+});

@@ -98,3 +98,25 @@ describe("fleet: the feed between reader and rotator", () => {
     assert.equal(woke, false);
   });
 });
+
+describe("fleet: the feed, closing", () => {
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  it("close wakes a waiting rotator (so it sees the feed done)", async () => {
+    const feed = new JobFeed<number>();
+    let woke = false;
+    void feed.changed().then(() => (woke = true));
+    feed.close();
+    await settle();
+    assert.equal(woke, true);
+  });
+  it("a changed() after close is not kept: even a later stop does not wake it", async () => {
+    const feed = JobFeed.of([1]);
+    let woke = false;
+    void feed.changed().then(() => (woke = true));
+    feed.stop(new Error("Forbidden"));
+    await settle();
+    assert.equal(woke, false);
+  });
+});

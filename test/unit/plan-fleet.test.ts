@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { checkFleet, type FleetInputs } from "../../provider/plan/fleet/inputs";
 import {
+  countStatuses,
   diffFleet,
   planFleet,
   recordsOnGraphClock,
@@ -287,5 +288,51 @@ describe("plan: fleet state after a run", () => {
       );
       assert.equal(s.stateVersion, 1);
     });
+  });
+});
+
+describe("plan: fleet records and counts, edge cases", () => {
+  it("a record without detail has three fields; a detail's spaces become one underscore", () => {
+    assert.equal(formatRecord({ status: "requested", at: AT, token: "t" }), `requested ${AT} t`);
+    const r = { status: "error" as const, at: AT, token: "-", detail: "Not  found here" };
+    assert.equal(formatRecord(r), `error ${AT} - Not_found_here`);
+  });
+  it("a line missing its time or token is no record (a damaged state line is not trusted)", () => {
+    for (const line of ["", "requested", `requested ${AT}`, ` ${AT} t`])
+      assert.equal(parseRecord(line), undefined, JSON.stringify(line));
+  });
+  it("counts only lines that parse", () => {
+    assert.deepEqual(countStatuses({ a: "garbage", b: `skipped ${AT} t osTooOld` }), {
+      skipped: 1,
+    });
+  });
+  it("whose clock: version 2 and later is Graph's; none or 1 is this machine's", () => {
+    assert.equal(recordsOnGraphClock({ stateVersion: 2 }), true);
+    assert.equal(recordsOnGraphClock({ stateVersion: 3 }), true);
+    assert.equal(recordsOnGraphClock({ stateVersion: 1 }), false);
+    assert.equal(recordsOnGraphClock({}), false);
+    assert.equal(recordsOnGraphClock(undefined), false);
+  });
+  it("a device not reached and never recorded carries no local time: a version-1 state becomes 2", () => {
+    const olds = {
+      ...settled(fleet({ managedDeviceIds: [id(1)], rotationToken: "old" })),
+      stateVersion: 1,
+    };
+    const news = fleet({ managedDeviceIds: [id(1), id(2)] });
+    const results = new Map<string, DeviceRecord>([
+      [id(1), { status: "requested", at: AT, token: tokenHash("A") }],
+    ]);
+    const s = stateAfterRun(olds, news, planFleet(olds, news), results, AT, formatRecord);
+    assert.equal(s.stateVersion, 2);
+  });
+  it("diff: an unknown id in the list, or a per-device token changed to its same value, is a change", () => {
+    const news = fleet();
+    const ids = [id(1), UNKNOWN as unknown as string];
+    assert.deepEqual(diffFleet(settled(news), { ...news, managedDeviceIds: ids }), {
+      changes: true,
+    });
+    // Same desired tokens, so nothing to rotate; but the inputs to keep differ.
+    const d = diffFleet(settled(news), fleet({ deviceTokens: { [id(1)]: "A" } }));
+    assert.deepEqual([d.changes, d.plan?.rotate], [true, []]);
   });
 });
