@@ -144,6 +144,13 @@ describe("plan: when a device is sent no more in this run", () => {
 });
 
 describe("plan: a whole rotation $batch refused with 503 and a Retry-After", () => {
+  it("a 429 without Retry-After: gives up, no pause (nothing to wait out)", () => {
+    assert.deepEqual(batchFailureAction({ outcomeUnknown: false, status: 429 }), {
+      kind: "fail",
+      giveUp: true,
+      stop: false,
+    });
+  });
   it("gives up without pausing the others (only a 429 pauses every send)", () => {
     assert.deepEqual(
       batchFailureAction({ outcomeUnknown: false, status: 503, retryAfterSeconds: 5 }),

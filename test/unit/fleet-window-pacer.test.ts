@@ -243,4 +243,18 @@ describe("fleet: window pacer, exact figures", () => {
     pacer.throttled(30_000, 0);
     assert.deepEqual(pacer.next(20, 0), { n: 20, waitMs: 30_000 });
   });
+  it("forgets answers a whole window old: its log never holds more than a window's requests", () => {
+    // Rule: memory stays bounded over a 100 000-device run. White-box: the log is private.
+    const pacer = new WindowPacer(o);
+    const logSize = () => (pacer as unknown as { answered: number[] }).answered.length;
+    pacer.sent(3);
+    pacer.answeredAt(2, 0);
+    pacer.answeredAt(1, 10);
+    pacer.next(1, 19_999);
+    assert.equal(logSize(), 3);
+    pacer.next(1, 20_000); // the two answered at 0 are exactly a window old
+    assert.equal(logSize(), 1);
+    pacer.next(1, 20_010);
+    assert.equal(logSize(), 0);
+  });
 });
