@@ -13,6 +13,8 @@ export default tseslint.config(
       ".pulumi-home/**",
       ".e2e-tmp/**",
       "bench/results/**",
+      "reports/**",
+      ".stryker-tmp/**",
     ],
   },
   js.configs.recommended,

@@ -1,5 +1,6 @@
 // Settings: Pulumi stack config (`bitlocker:*`) wins over the environment (`AZURE_*`,
 // `BITLOCKER_*`), key by key. Pure: the caller passes both maps, nothing is read from disk.
+import { isGuid } from "../plan/ids";
 import { quoteForMessage } from "../plan/quote";
 import { inspect } from "node:util";
 import { CLOUDS, CLOUD_NAMES, isCloudName, isKnownAuthorityHost, scopeFor } from "../graph/clouds";
@@ -132,7 +133,6 @@ export function redactUserInfo(value: string): string {
   );
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 /** Multi-tenant aliases: app-only tokens need one specific tenant. */
 const TENANT_ALIASES = new Set(["common", "organizations", "consumers"]);
@@ -248,7 +248,7 @@ export function resolveSettings(config: Env, env: Env): Settings {
         `must name one tenant (its GUID or a verified domain), not "${v}": app-only tokens are issued per tenant`,
       );
     }
-    if (!GUID.test(v) && !DOMAIN.test(v)) {
+    if (!isGuid(v) && !DOMAIN.test(v)) {
       throw new SettingsError(
         "tenantId",
         raw.tenantId.source,
@@ -256,7 +256,7 @@ export function resolveSettings(config: Env, env: Env): Settings {
       );
     }
   }
-  if (raw.clientId && !GUID.test(raw.clientId.value)) {
+  if (raw.clientId && !isGuid(raw.clientId.value)) {
     throw new SettingsError(
       "clientId",
       raw.clientId.source,

@@ -21,7 +21,7 @@ import { formatRecord, parseRecord, tokenHash, type DeviceRecord } from "../plan
 import { deviceLines, packDevices } from "../plan/fleet/packed";
 import { classifyReadDevice, keepLostAnswer, recordTime } from "../plan/fleet/classify";
 import type { ManagedDevice } from "../graph/types";
-import { withDeadline } from "../graph/deadline";
+import { pollOutcome } from "./pollOutcome";
 import { engineContext } from "./context";
 import { summarizeFleetRun } from "../plan/fleet/summary";
 import { summarizeRefresh } from "../plan/fleet/refreshSummary";
@@ -39,9 +39,6 @@ import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
 import { log } from "./log";
 import { acquireRunLock } from "./runLock";
-
-// check and diff live in fleetCheck.ts, which loads plan/ only (see engine/fleet.ts).
-export { check, diff } from "./fleetCheck";
 
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
@@ -290,7 +287,6 @@ async function waitForOutcomes(
   results: Map<string, DeviceRecord>,
   pacer: WindowPacer,
 ): Promise<void> {
-  const deadline = Date.now() + news.waitTimeoutSeconds * 1000;
   // Devices with a request whose outcome can still change what the user waits for.
   const followed = () =>
     new Map(
@@ -301,31 +297,29 @@ async function waitForOutcomes(
           (r.status === "done" && news.waitFor === "escrowed"),
       ),
     );
-  for (;;) {
-    const open = followed();
-    if (open.size === 0) return;
-    let update;
-    try {
-      // Reads retry only within the wait the user allowed, not a fresh budget each.
-      update = await withDeadline(deadline, () =>
-        readFleetOutcomes(graph, open, news.waitFor === "escrowed", pacer),
-      );
-    } catch (e) {
-      log(`could not follow the outcomes (${(e as Error).message}); run \`pulumi refresh\` later`);
-      return;
-    }
-    for (const [deviceId, r] of update.records) results.set(deviceId, r);
-    if (update.escrowHint) return log(update.escrowHint);
-    if (followed().size === 0) return;
-    if (Date.now() + news.pollIntervalSeconds * 1000 > deadline) {
-      for (const [deviceId, r] of followed())
-        if (r.status === "requested") results.set(deviceId, { ...r, status: "pending" });
-      return log(
-        `${followed().size} device(s) not ${news.waitFor} within ${news.waitTimeoutSeconds}s; run \`pulumi refresh\` to follow them`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, news.pollIntervalSeconds * 1000));
-  }
+  if (followed().size === 0) return;
+  const end = await pollOutcome({
+    timeoutSeconds: news.waitTimeoutSeconds,
+    pollIntervalSeconds: news.pollIntervalSeconds,
+    read: async () => {
+      const update = await readFleetOutcomes(graph, followed(), news.waitFor === "escrowed", pacer);
+      for (const [deviceId, r] of update.records) results.set(deviceId, r);
+      return update;
+    },
+    // A missing escrow permission will not grant itself: stop waiting and say so.
+    settled: (update) => update.escrowHint !== undefined || followed().size === 0,
+  });
+  if (end.kind === "failed")
+    return log(
+      `could not follow the outcomes (${end.error.message}); run \`pulumi refresh\` later`,
+    );
+  if (end.value.escrowHint) return log(end.value.escrowHint);
+  if (end.kind === "settled") return;
+  for (const [deviceId, r] of followed())
+    if (r.status === "requested") results.set(deviceId, { ...r, status: "pending" });
+  log(
+    `${followed().size} device(s) not ${news.waitFor} within ${news.waitTimeoutSeconds}s; run \`pulumi refresh\` to follow them`,
+  );
 }
 
 function failureMessage(

@@ -6,7 +6,7 @@ import { escrowEvidence, isSettled, outcomeOf, type OutcomeFacts } from "../plan
 import type { ManagedDevice } from "../graph/types";
 import type { DeviceGraph } from "./deviceGraph";
 import { isForbidden } from "./errorKinds";
-import { withDeadline } from "../graph/deadline";
+import { pollOutcome } from "./pollOutcome";
 
 export interface FollowTarget {
   managedDeviceId: string;
@@ -20,16 +20,10 @@ export interface FollowOptions {
   pollIntervalSeconds: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reads the outcome once: each step of a wait. */
-export async function readOutcome(
-  graph: DeviceGraph,
-  target: FollowTarget,
-  checkEscrow: boolean,
-): Promise<OutcomeFacts> {
-  const device = await graph.getManagedDevice(target.managedDeviceId);
-  return outcomeOnDevice(graph, device, target, checkEscrow);
+/** The outcome as read, and whether escrow evidence was refused (a missing permission). */
+interface OutcomeRead {
+  outcome: OutcomeFacts;
+  escrowDenied: boolean;
 }
 
 /** The outcome shown by device facts already read (refresh), plus escrow evidence if asked. */
@@ -39,18 +33,33 @@ export async function outcomeOnDevice(
   target: FollowTarget,
   checkEscrow: boolean,
 ): Promise<OutcomeFacts> {
+  return (await readOutcomeOf(graph, device, target, checkEscrow)).outcome;
+}
+
+async function readOutcomeOf(
+  graph: DeviceGraph,
+  device: ManagedDevice,
+  target: FollowTarget,
+  checkEscrow: boolean,
+): Promise<OutcomeRead> {
   const result = resultForRequest(device, target.requestedAt);
   const outcome = outcomeOf(result);
-  if (!checkEscrow || outcome.status !== "done") return outcome;
+  if (!checkEscrow || outcome.status !== "done") return { outcome, escrowDenied: false };
   try {
     const keys = await graph.listRecoveryKeys(target.azureADDeviceId);
     const evidence = escrowEvidence(keys, target.requestedAt);
-    return evidence ? outcomeOf(result, evidence.createdDateTime) : outcome;
+    return {
+      outcome: evidence ? outcomeOf(result, evidence.createdDateTime) : outcome,
+      escrowDenied: false,
+    };
   } catch (e) {
     if (!isForbidden(e)) throw e;
     return {
-      ...outcome,
-      hint: "Escrow evidence needs the application permission BitlockerKey.ReadBasic.All (never BitlockerKey.Read.All: the key itself is not read)",
+      outcome: {
+        ...outcome,
+        hint: "Escrow evidence needs the application permission BitlockerKey.ReadBasic.All (never BitlockerKey.Read.All: the key itself is not read)",
+      },
+      escrowDenied: true,
     };
   }
 }
@@ -62,33 +71,26 @@ export async function followOutcome(
   options: FollowOptions,
 ): Promise<OutcomeFacts> {
   if (options.waitFor === "requested") return { status: "requested" };
-  const deadline = Date.now() + options.timeoutSeconds * 1000;
   const escrow = options.waitFor === "escrowed";
-  for (;;) {
-    let outcome: OutcomeFacts;
-    try {
-      // Reads retry only within the wait the user allowed, not a fresh budget each.
-      outcome = await withDeadline(deadline, () => readOutcome(graph, target, escrow));
-    } catch (e) {
-      return {
-        status: "requested",
-        hint: `Rotation requested, but its outcome could not be read (${(e as Error).message}); run \`pulumi refresh\` to follow it`,
-      };
-    }
+  const end = await pollOutcome<OutcomeRead>({
+    timeoutSeconds: options.timeoutSeconds,
+    pollIntervalSeconds: options.pollIntervalSeconds,
+    read: async () =>
+      readOutcomeOf(graph, await graph.getManagedDevice(target.managedDeviceId), target, escrow),
     // A missing escrow permission will not grant itself: stop waiting and say so.
-    if (
-      isSettled(outcome, options.waitFor) ||
-      outcome.hint?.includes("BitlockerKey.ReadBasic.All")
-    ) {
-      return outcome;
-    }
-    if (Date.now() + options.pollIntervalSeconds * 1000 > deadline) {
-      return {
-        ...outcome,
-        status: outcome.status === "requested" ? "pending" : outcome.status,
-        hint: `Not ${escrow ? "escrowed" : "applied"} within ${options.timeoutSeconds}s (the device applies it at its next check-in); run \`pulumi refresh\` to follow it`,
-      };
-    }
-    await sleep(options.pollIntervalSeconds * 1000);
+    settled: (r) => r.escrowDenied || isSettled(r.outcome, options.waitFor),
+  });
+  if (end.kind === "failed") {
+    return {
+      status: "requested",
+      hint: `Rotation requested, but its outcome could not be read (${end.error.message}); run \`pulumi refresh\` to follow it`,
+    };
   }
+  const { outcome } = end.value;
+  if (end.kind === "settled") return outcome;
+  return {
+    ...outcome,
+    status: outcome.status === "requested" ? "pending" : outcome.status,
+    hint: `Not ${escrow ? "escrowed" : "applied"} within ${options.timeoutSeconds}s (the device applies it at its next check-in); run \`pulumi refresh\` to follow it`,
+  };
 }

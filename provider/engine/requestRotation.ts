@@ -1,8 +1,8 @@
 // Sends one rotation request. A POST is not idempotent: when its answer is lost, the device's
 // action results are read to see whether Intune acted, and only then is it sent again.
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
-import { latestRotationResult, rotationStartedSince } from "../plan/actionResult";
-import { wholeSeconds } from "../plan/evidence";
+import { latestRotationResult } from "../plan/actionResult";
+import { landedAfterLostAnswer } from "../plan/evidence";
 import type { UnverifiedRequest } from "../plan/unverifiedRequest";
 import type { DeviceGraph, RotationReceipt } from "./deviceGraph";
 import { isOutcomeUnknown } from "./errorKinds";
@@ -57,14 +57,13 @@ export async function requestRotation(
       } catch {
         return unverified(e);
       }
-      const landed = rotationStartedSince(priorStart, now) && latestRotationResult(now);
-      if (landed) {
-        // The rotation's own start (Graph's clock) stands for the lost answer's Date.
+      const landedAt = landedAfterLostAnswer(priorStart, now);
+      if (landedAt) {
         const receipt: RotationReceipt = {
           clientRequestId: e.clientRequestId ?? "",
           ...(e.requestId ? { requestId: e.requestId } : {}),
           sentAt,
-          graphDate: wholeSeconds(landed.startDateTime),
+          graphDate: landedAt,
         };
         return { kind: "sent", receipt, verifiedAfterLostAnswer: true };
       }

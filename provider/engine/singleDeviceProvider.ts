@@ -14,7 +14,7 @@ import {
   type RotationRequestRecord,
   type SingleDeviceInputs,
   type SingleDeviceState,
-} from "../plan/singleDevice";
+} from "../plan/singleDevicePlan";
 import { unverifiedFor, wasCarriedOut } from "../plan/unverifiedRequest";
 import { isUnknown } from "../plan/inputs";
 import { latestRotationResult } from "../plan/actionResult";

@@ -1,12 +1,7 @@
 // Only a GUID is ever put into a request path or an OData literal, so no input can steer a
 // request elsewhere (`../`, `%2F`, `?`, `#`) or widen a `$filter`.
+import { isGuid } from "../plan/ids";
 import type { DeviceCollection } from "./types";
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isGuid(value: unknown): value is string {
-  return typeof value === "string" && GUID.test(value);
-}
 
 /** Throws a TypeError naming what the id was for; the value is shown (ids are not secret). */
 export function assertGuid(value: unknown, what: string): asserts value is string {

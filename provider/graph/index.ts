@@ -40,7 +40,7 @@ export {
   type AttemptFailure,
 } from "./retryPolicy";
 export { parseRetryAfterMs } from "./retryAfter";
-export { isGuid, assertGuid, devicePath } from "./ids";
+export { assertGuid, devicePath } from "./ids";
 export { odataLiteral, eqFilter, queryString, type EqFilter } from "./odata";
 export { nextLinkPath } from "./paging";
 export type { GraphStats, RequestEvent } from "./requestContext";

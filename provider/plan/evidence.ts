@@ -14,7 +14,7 @@
 // version 1) hold this machine's time: for them the margin is CLOCK_SKEW_MS, so a machine
 // whose clock is behind Graph's never mistakes its own rotation for evidence.
 import type { DeviceActionResult, ManagedDevice } from "../graph/types";
-import { CLOCK_SKEW_MS, latestRotationResult } from "./actionResult";
+import { CLOCK_SKEW_MS, latestRotationResult, rotationStartedSince } from "./actionResult";
 
 /** Margin between a record time on Graph's clock and a rotation that counts as after it. */
 export const SAME_CLOCK_MARGIN_MS = 2_000;
@@ -65,6 +65,21 @@ export function tokenMoment(token: string): number | undefined {
     if (!Number.isNaN(t) && (latest === undefined || t > latest)) latest = t;
   }
   return latest;
+}
+
+/**
+ * The one lost-answer check: after a rotation POST whose answer was lost, did Intune start a
+ * rotation? Compares the device's latest rotation start with the one seen before the POST
+ * (`priorStart`; none seen: any rotation is proof), so no clock comparison is needed. Returns
+ * the record time for it (its start, Graph's clock, standing for the lost answer's Date), or
+ * undefined when Intune did not act and sending again is safe.
+ */
+export function landedAfterLostAnswer(
+  priorStart: string | undefined,
+  device: ManagedDevice,
+): string | undefined {
+  const landed = rotationStartedSince(priorStart, device) && latestRotationResult(device);
+  return landed ? wholeSeconds(landed.startDateTime) : undefined;
 }
 
 /** An ISO time cut to whole seconds (never later than `iso`): the form records keep. */

@@ -1,5 +1,6 @@
 // Intune and Entra ids are GUIDs. Only a GUID is ever put into a request path, so no input
-// can steer a request to another path (`../`, `%2F`, `?`, `#`).
+// can steer a request to another path (`../`, `%2F`, `?`, `#`). The one GUID rule: the Graph
+// client's paths (graph/ids.ts) and the settings' tenant and client ids use it too.
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isGuid(value: unknown): value is string {

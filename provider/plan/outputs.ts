@@ -2,7 +2,7 @@
 // properties from these lists (so Pulumi exposes them) and take their types from the engine's
 // state types, so a name that is not in state does not compile.
 import type { FleetState } from "./fleet/plan";
-import type { SingleDeviceState } from "./singleDevice";
+import type { SingleDeviceState } from "./singleDevicePlan";
 
 /** What BitLockerKeyRotation records besides its inputs. */
 export const SINGLE_DEVICE_OUTPUTS = [

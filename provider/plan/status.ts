@@ -1,7 +1,7 @@
 // One status word per device, derived from what Graph shows; the same words in state,
 // previews and reports.
 import type { ActionState, DeviceActionResult, RecoveryKeyInfo } from "../graph/types";
-import { describeHresult } from "./hresult";
+import { describeHresult, hresultText } from "./hresult";
 import type { WaitFor } from "./inputs";
 
 export type RotationStatus =
@@ -43,7 +43,7 @@ export function outcomeOf(
         ...base,
         status: "failed",
         errorCode: code,
-        errorText: info.meaning ? `${info.hex} ${info.meaning}` : info.hex,
+        errorText: hresultText(code),
         ...(info.hint ? { hint: info.hint } : {}),
       };
     }

@@ -6,10 +6,11 @@
 // `--json` carries as diagnostics without a URN) and the preview's errors (a guard refusal, a
 // failed check). Skips are decided by reading the devices: they appear in the provider's lines.
 // Pure: the JSON text in, a PreviewReport out.
-import { checkFleet, type FleetInputs } from "../plan/fleet/inputs";
+import { checkFleet, fleetInputsOf } from "../plan/fleet/inputs";
+import { deviceLines } from "../plan/fleet/packed";
 import { planFleet, type FleetState } from "../plan/fleet/plan";
 import { isUnknown } from "../plan/inputs";
-import { rotatesOnUpdate, type SingleDeviceInputs } from "../plan/singleDevice";
+import { rotatesOnUpdate, type SingleDeviceInputs } from "../plan/singleDevicePlan";
 import { FLEET_TYPE, isObject, SECRET, SINGLE_TYPE, StateFormatError, urnName } from "./exported";
 import type { ResourceKind } from "./types";
 
@@ -188,7 +189,8 @@ const empty = (): DevicePlan => ({ rotate: [], adopt: [], settle: [], forget: []
 
 function fleetPlan(step: Step): Derived {
   const olds = decode(step.oldState?.outputs);
-  const oldDevices = isObject(olds) && isObject(olds.devices) ? Object.keys(olds.devices) : [];
+  // Either form of `devices` (id → line, or the packed line → ids of state version 3).
+  const oldDevices = isObject(olds) ? [...deviceLines(olds.devices).keys()] : [];
   if (step.op === "delete" || step.op === "delete-replaced" || step.op === "discard")
     return { plan: { ...empty(), forget: oldDevices } };
   if (step.op === "read" || step.op === "import" || step.op === "refresh")
@@ -211,7 +213,7 @@ function fleetPlan(step: Step): Derived {
   const old = step.op === "create" || step.op === "create-replacement" ? undefined : olds;
   const p = planFleet(
     isObject(old) ? (old as Partial<FleetState>) : undefined,
-    inputs as unknown as FleetInputs,
+    fleetInputsOf(inputs),
   );
   return {
     plan: {

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EndpointSetting, WaitFor } from "../plan/inputs";
 import { SINGLE_DEVICE_OUTPUTS, type SingleDeviceOutputName } from "../plan/outputs";
-import type { SingleDeviceState } from "../plan/singleDevice";
+import type { SingleDeviceState } from "../plan/singleDevicePlan";
 import type { OutputProperties, ProgramArgs } from "./args";
 import { engineProvider } from "./engineProvider";
 

@@ -181,7 +181,7 @@ describe("e2e: BitLockerKeyRotation lifecycle (pulumi CLI)", function () {
         `\n;require("node:fs").appendFileSync(${JSON.stringify(marker)}, ${JSON.stringify(who + "\n")});\n`;
       fs.appendFileSync(path.join(dir, "dist", "index.js"), note("program 0.2.0-e2e"));
       fs.appendFileSync(
-        path.join(dir, "dist", "engine", "singleDevice.js"),
+        path.join(dir, "dist", "engine", "singleDeviceEntry.js"),
         note("engine 0.2.0-e2e"),
       );
     });

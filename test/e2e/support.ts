@@ -37,7 +37,7 @@ export async function startE2eTenant(
     );
   }
   // The Pulumi program and the provider host load the package by name: its built dist/.
-  if (!fs.existsSync(path.join(REPO_DIR, "provider", "dist", "engine", "singleDevice.js"))) {
+  if (!fs.existsSync(path.join(REPO_DIR, "provider", "dist", "engine", "singleDeviceEntry.js"))) {
     throw new Error("provider/dist is missing: run `npm run build` before the e2e suite");
   }
   return startTenant({ fleet: false, checkInDelayMs: null, ...options });

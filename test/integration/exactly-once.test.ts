@@ -5,12 +5,12 @@
 // one device Intune's scope tags keep out of reach among 300.
 import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
-import * as fleet from "../../provider/engine/fleet";
-import * as single from "../../provider/engine/singleDevice";
+import * as fleet from "../../provider/engine/fleetEntry";
+import * as single from "../../provider/engine/singleDeviceEntry";
 import { SAME_CLOCK_MARGIN_MS } from "../../provider/plan/evidence";
 import { recordsOnGraphClock, type FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
-import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
+import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevicePlan";
 import type { SimulatedTenant } from "../../simulator/index";
 import {
   addEligibleDevice,

@@ -2,7 +2,7 @@
 // skips, partial failure recorded for the next run, refresh, waitFor.
 import { deviceLines, fleetDeviceRecords, packDevices } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/fleet";
+import * as engine from "../../provider/engine/fleetEntry";
 import { engineContext } from "../../provider/engine/context";
 import { isDevice, lookupDevices } from "../../provider/engine/fleet/batchedLookup";
 import { WindowPacer } from "../../provider/engine/fleet/windowPacer";

@@ -2,7 +2,7 @@
 // simulated tenant: reads only when a device would rotate, only those devices, in paced
 // $batches of GETs, never a write; the lines name each skip by reason.
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/fleet";
+import * as engine from "../../provider/engine/fleetEntry";
 import { checkFleet } from "../../provider/plan/fleet/inputs";
 import type { SimulatedTenant } from "../../simulator/index";
 import { clearCredentialCache } from "../../provider/auth/credential";

@@ -5,8 +5,8 @@
 // bounds generous: the assertions that matter are on the error and on the counts.
 import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
-import * as fleet from "../../provider/engine/fleet";
-import * as single from "../../provider/engine/singleDevice";
+import * as fleet from "../../provider/engine/fleetEntry";
+import * as single from "../../provider/engine/singleDeviceEntry";
 import { RecordedFailure } from "../../provider/engine/errors";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord } from "../../provider/plan/fleet/record";

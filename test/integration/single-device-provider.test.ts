@@ -1,9 +1,9 @@
 // The BitLockerKeyRotation engine, called as Pulumi's dynamic-provider host calls it, against
 // the simulated tenant over HTTPS with the real Graph client and @azure/identity.
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/singleDevice";
+import * as engine from "../../provider/engine/singleDeviceEntry";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../simulator/index";
-import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
+import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevicePlan";
 import {
   addEligibleDevice,
   configureEngine,

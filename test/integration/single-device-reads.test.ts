@@ -3,9 +3,9 @@
 // tenant's request log. And only when it is safe: single use, fresh, same Graph client, and
 // never across a rotation request for the device.
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/singleDevice";
+import * as engine from "../../provider/engine/singleDeviceEntry";
 import { CHECK_READ_MAX_AGE_MS } from "../../provider/engine/checkRead";
-import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevice";
+import { checkSingleDevice, type SingleDeviceState } from "../../provider/plan/singleDevicePlan";
 import type { SimulatedTenant } from "../../simulator/index";
 import {
   addEligibleDevice,

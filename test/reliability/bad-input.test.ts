@@ -9,12 +9,12 @@ import { inspect } from "node:util";
 import fc from "fast-check";
 import { clearCredentialCache } from "../../provider/auth/credential";
 import { SettingsError, resolveSettings } from "../../provider/auth/settings";
-import * as fleetEngine from "../../provider/engine/fleet";
-import * as singleEngine from "../../provider/engine/singleDevice";
+import * as fleetEngine from "../../provider/engine/fleetEntry";
+import * as singleEngine from "../../provider/engine/singleDeviceEntry";
 import { devicePath } from "../../provider/graph/ids";
 import { checkFleet } from "../../provider/plan/fleet/inputs";
 import { unpackIds } from "../../provider/plan/fleet/packed";
-import { checkSingleDevice } from "../../provider/plan/singleDevice";
+import { checkSingleDevice } from "../../provider/plan/singleDevicePlan";
 import type { SimulatedTenant } from "../../simulator/index";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
 import {

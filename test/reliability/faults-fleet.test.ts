@@ -5,7 +5,7 @@
 // runs out, and a re-run that converges. Measured into bench/results/reliability.json.
 import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/fleet";
+import * as engine from "../../provider/engine/fleetEntry";
 import { clearCredentialCache } from "../../provider/auth/credential";
 import { checkFleet } from "../../provider/plan/fleet/inputs";
 import type { FleetState } from "../../provider/plan/fleet/plan";

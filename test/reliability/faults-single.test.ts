@@ -4,9 +4,9 @@
 // the request log), a clear error when the retry budget runs out, and a re-run that converges.
 // Each case is measured into bench/results/reliability.json (see docs/reliability.md).
 import assert from "node:assert/strict";
-import * as engine from "../../provider/engine/singleDevice";
+import * as engine from "../../provider/engine/singleDeviceEntry";
 import { clearCredentialCache } from "../../provider/auth/credential";
-import type { SingleDeviceState } from "../../provider/plan/singleDevice";
+import type { SingleDeviceState } from "../../provider/plan/singleDevicePlan";
 import type { FaultRuleInput, SimulatedTenant } from "../../simulator/index";
 import { configureEngine, engineConfig, startTenant } from "../support/tenant";
 import {

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import { clearCredentialCache, createCredential } from "../../provider/auth/credential";
 import { resolveSettings } from "../../provider/auth/settings";
-import * as engine from "../../provider/engine/singleDevice";
-import * as fleetEngine from "../../provider/engine/fleet";
+import * as engine from "../../provider/engine/singleDeviceEntry";
+import * as fleetEngine from "../../provider/engine/fleetEntry";
 import type { SimulatedTenant } from "../../simulator/index";
 import { configureEngine, startTenant } from "../support/tenant";
 import {

@@ -99,6 +99,20 @@ export const rotatePath = (id: string, collection = "managedDevices"): string =>
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polls `probe` every 20 ms until it returns something truthy, and returns that: waits for an
+ * event rather than a guessed time. Fails after `limitMs`, which is only a bound for a hang.
+ */
+export async function until<T>(probe: () => Promise<T>, limitMs = 20_000): Promise<NonNullable<T>> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`nothing happened within ${limitMs} ms`);
+    await sleep(20);
+  }
+}
+
 /** A healthy Windows device that rotates to done. */
 export function healthyDeviceId(tenant: SimulatedTenant): string {
   const d = tenant.listDevices({ profile: "healthy" })[0];

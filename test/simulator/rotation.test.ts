@@ -7,7 +7,7 @@ import {
   type RecoveryKeyInfo,
 } from "../../provider/graph/types";
 import { ERROR_CODES, hresultToInt32, type SimulatedTenant } from "../../simulator/index";
-import { call, errorOf, getToken, rotatePath, sleep, startTenant } from "./helpers";
+import { call, errorOf, getToken, rotatePath, sleep, startTenant, until } from "./helpers";
 
 interface KeyPage {
   value: RecoveryKeyInfo[];
@@ -104,15 +104,22 @@ describe("simulator: rotateBitLockerKeys", () => {
 
   it("checks in by itself after the configured delay", async () => {
     const device = tenant.listDevices({ profile: "healthy" })[2] as ManagedDevice;
-    tenant.setCheckInDelay(150);
+    // Long enough that the read right after the POST always comes first, even on a loaded
+    // machine; the check-in itself is awaited as an event, not a guessed time.
+    tenant.setCheckInDelay(1500);
     try {
       await call(tenant, token, rotatePath(device.id), { method: "POST" });
       assert.equal((await rotationOf(device.id))?.actionState, "pending");
-      await sleep(250);
-      const done = await rotationOf(device.id);
-      assert.equal(done?.actionState, "done");
-      // Dated when the device checked in, not when someone looked.
-      assert.ok(Date.parse(done.lastUpdatedDateTime) - Date.parse(done.startDateTime) < 200);
+      const done = await until(async () => {
+        const r = await rotationOf(device.id);
+        return r?.actionState === "done" ? r : undefined;
+      });
+      // Not before the delay.
+      const took = Date.parse(done.lastUpdatedDateTime) - Date.parse(done.startDateTime);
+      assert.ok(took >= 1500 - 5, `checked in after ${took} ms`);
+      // Dated when the device checked in, not when someone looked: a later look shows the same.
+      await call(tenant, token, `/beta/deviceManagement/managedDevices/${device.id}`);
+      assert.equal((await rotationOf(device.id))?.lastUpdatedDateTime, done.lastUpdatedDateTime);
     } finally {
       tenant.setCheckInDelay(null);
     }

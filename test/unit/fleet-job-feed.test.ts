@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { JobFeed } from "../../provider/engine/fleet/jobFeed";
 
+/** Lets every promise that can settle now settle (a few turns of the event loop, no timer). */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
 describe("fleet: the feed between reader and rotator", () => {
   it("hands out items in order, and is done only once closed and empty", () => {
     const feed = new JobFeed<number>();
@@ -56,5 +61,62 @@ describe("fleet: the feed between reader and rotator", () => {
       new Promise((r) => setTimeout(() => r("timer"), 20)),
     ]);
     assert.equal(winner, "timer");
+  });
+
+  it("room(max) holds while exactly max items are queued, and opens at max - 1", async () => {
+    // Rule: the reader keeps fewer than `max` jobs queued (backpressure bounds memory).
+    const feed = new JobFeed<number>();
+    feed.push([1, 2, 3]);
+    let open = false;
+    void feed.room(3).then(() => (open = true));
+    await settle();
+    assert.equal(open, false, "3 queued, max 3: the reader must wait");
+    feed.take(1);
+    await settle();
+    assert.equal(open, true, "2 queued, max 3: the reader may push");
+  });
+
+  it("a take wakes a waiter, so a reader held back resumes without any push", async () => {
+    // Rule: taking makes room; a reader waiting for room is woken by it (else it hangs).
+    const feed = new JobFeed<number>();
+    feed.push([1, 2]);
+    let woke = false;
+    void feed.changed().then(() => (woke = true));
+    await settle();
+    assert.equal(woke, false);
+    feed.take(1);
+    await settle();
+    assert.equal(woke, true);
+  });
+
+  it("an empty take wakes no one (nothing changed)", async () => {
+    const feed = new JobFeed<number>();
+    let woke = false;
+    void feed.changed().then(() => (woke = true));
+    assert.deepEqual(feed.take(3), []);
+    await settle();
+    assert.equal(woke, false);
+  });
+});
+
+describe("fleet: the feed, closing", () => {
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  it("close wakes a waiting rotator (so it sees the feed done)", async () => {
+    const feed = new JobFeed<number>();
+    let woke = false;
+    void feed.changed().then(() => (woke = true));
+    feed.close();
+    await settle();
+    assert.equal(woke, true);
+  });
+  it("a changed() after close is not kept: even a later stop does not wake it", async () => {
+    const feed = JobFeed.of([1]);
+    let woke = false;
+    void feed.changed().then(() => (woke = true));
+    feed.stop(new Error("Forbidden"));
+    await settle();
+    assert.equal(woke, false);
   });
 });

@@ -7,7 +7,8 @@ import {
   validateBatch,
 } from "../../provider/graph/batch";
 import { CLOUDS, isKnownAuthorityHost } from "../../provider/graph/clouds";
-import { devicePath, isGuid } from "../../provider/graph/ids";
+import { devicePath } from "../../provider/graph/ids";
+import { isGuid } from "../../provider/plan/ids";
 import { odataLiteral, queryString } from "../../provider/graph/odata";
 import { nextLinkPath } from "../../provider/graph/paging";
 import type { BatchRequest } from "../../provider/graph/types";

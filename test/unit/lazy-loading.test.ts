@@ -38,8 +38,8 @@ describe("lazy loading of the engine", function () {
     assert.deepEqual(entries.sort(), [
       "engine/context.js",
       "engine/engineWatchdog.js",
-      "engine/fleet.js",
-      "engine/singleDevice.js",
+      "engine/fleetEntry.js",
+      "engine/singleDeviceEntry.js",
     ]);
   });
 
@@ -59,8 +59,8 @@ describe("lazy loading of the engine", function () {
       "engine/context.js",
       "engine/engineWatchdog.js",
       "engine/errors.js", // the guard's Refusal (imports only plan/)
-      "engine/fleet.js",
       "engine/fleetCheck.js",
+      "engine/fleetEntry.js",
       "engine/log.js",
       "graph/clouds.js", // the settings' cloud table (pure data)
       "graph/retryAfter.js",

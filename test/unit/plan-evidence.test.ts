@@ -99,3 +99,13 @@ describe("plan: the evidence rule (a rotation since the old record)", () => {
     });
   });
 });
+
+describe("plan: tokenMoment, edge cases", () => {
+  it("reads seconds without a fraction, and takes the latest when it comes second", () => {
+    assert.equal(tokenMoment("read 2026-11-28T10:00:30Z"), Date.parse("2026-11-28T10:00:30Z"));
+    assert.equal(
+      tokenMoment("2026-11-27T07:00Z then 2026-11-27T09:00Z"),
+      Date.parse("2026-11-27T09:00:00Z"),
+    );
+  });
+});

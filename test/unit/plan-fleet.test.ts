@@ -7,6 +7,7 @@ import {
   packIds,
 } from "../../provider/plan/fleet/packed";
 import {
+  countStatuses,
   diffFleet,
   planFleet,
   recordsOnGraphClock,
@@ -65,6 +66,13 @@ function settled(news: FleetInputs): FleetState {
     ]),
   );
   return stateAfterRun(undefined, news, plan, results, AT, formatRecord);
+}
+
+/** Sets one device's record line in a state of any form (written back packed). */
+function setRecord(state: { devices: Record<string, string> }, deviceId: string, line: string) {
+  const lines = deviceLines(state.devices);
+  lines.set(deviceId, line);
+  state.devices = packDevices(lines);
 }
 
 describe("plan: fleet records", () => {
@@ -164,6 +172,32 @@ describe("plan: fleet plan", () => {
     // A new token re-evaluates the skipped device.
     assert.ok(planFleet(olds, fleet({ rotationToken: "B" })).rotate.includes(id(2)));
   });
+  it("settles a lost answer only for the token it was sent for: an old token's is rotated for the new one", () => {
+    // Rule: a lost answer proves nothing about a token it was not sent for. Settling it would
+    // record the new token as requested without ever sending it.
+    const olds = settled(fleet());
+    setRecord(
+      olds,
+      id(1),
+      formatRecord({ status: "unverified", at: AT, token: tokenHash("A"), detail: "-" }),
+    );
+    const plan = planFleet(olds, fleet({ rotationToken: "B" }));
+    assert.deepEqual([plan.settle, plan.rotate], [[], [id(1), id(2), id(3)]]);
+  });
+  it("counts every kind of work as a change: a lone settle, adopt or forget is an update", () => {
+    // Rule: diff says "no changes" only when the run would do nothing at all.
+    const news = fleet();
+    const lost = settled(news);
+    setRecord(lost, id(1), formatRecord({ status: "unverified", at: AT, token: tokenHash("A") }));
+    assert.deepEqual(diffFleet(lost, news).plan?.settle, [id(1)]);
+    assert.equal(diffFleet(lost, news).changes, true);
+    const removed = fleet({ managedDeviceIds: [id(1), id(2)] });
+    assert.equal(diffFleet(settled(news), removed).changes, true);
+    const added = fleet({ rotateOnCreate: false, managedDeviceIds: [id(1), id(2), id(3), id(4)] });
+    const adopting = { ...settled(news), rotateOnCreate: false };
+    assert.deepEqual(diffFleet(adopting, added).plan?.adopt, [id(4)]);
+    assert.equal(diffFleet(adopting, added).changes, true);
+  });
   it("reports a settings-only change as an update that rotates nothing", () => {
     const news = fleet();
     const d = diffFleet(settled(news), fleet({ waitFor: "applied" }));
@@ -194,6 +228,43 @@ describe("plan: fleet state after a run", () => {
     assert.equal(s.counts.requested, 3);
     // The unreached devices still differ from their token: the next run finishes them.
     assert.deepEqual(planFleet(s, news).rotate, [id(2), id(3)]);
+  });
+
+  it("sums the run by kind: sent, adopted, skipped, errors (lost answers too), unchanged, forgotten", () => {
+    // Rule: lastRun counts what this run produced, each record once, under its own kind.
+    const news = fleet({ managedDeviceIds: [1, 2, 3, 4, 5, 6, 7, 8].map(id) });
+    const olds = settled(fleet({ managedDeviceIds: [1, 2, 3, 4, 5, 6, 7, 8, 9].map(id) }));
+    setRecord(olds, id(8), formatRecord({ status: "error", at: AT, token: "-", detail: "x" }));
+    const plan = planFleet(olds, news);
+    const r = (status: DeviceRecord["status"]): DeviceRecord => ({ status, at: AT, token: "t" });
+    const results = new Map<string, DeviceRecord>([
+      [id(1), r("requested")],
+      [id(2), r("failed")],
+      [id(3), r("adopted")],
+      [id(4), r("skipped")],
+      [id(5), r("error")],
+      [id(6), r("unverified")],
+      [id(8), r("missing")],
+    ]);
+    const s = stateAfterRun(olds, news, plan, results, AT, formatRecord);
+    assert.deepEqual(s.lastRun, {
+      at: AT,
+      rotated: 2,
+      adopted: 1,
+      skipped: 1,
+      errors: 2,
+      unchanged: 7,
+      forgotten: 1,
+    });
+    assert.deepEqual(s.counts, {
+      requested: 2,
+      failed: 1,
+      adopted: 1,
+      skipped: 1,
+      error: 1,
+      unverified: 1,
+      missing: 1,
+    });
   });
 
   it("stores the id list once: in the inputs, not echoed in the outputs", () => {
@@ -298,5 +369,60 @@ describe("plan: fleet state, packed (version 3) and as versions 1 and 2 wrote it
     // As `pulumi stack export` pretty-prints them (2-space indent, nested 4 deep).
     const bytes = Buffer.byteLength(JSON.stringify({ inputs: inputs.inputs, outputs: s }, null, 8));
     assert.ok(bytes / 5000 < 100, `${(bytes / 5000).toFixed(1)} bytes per device`);
+  });
+});
+
+describe("plan: fleet records and counts, edge cases", () => {
+  it("a record without detail has three fields; a detail's spaces become one underscore", () => {
+    assert.equal(formatRecord({ status: "requested", at: AT, token: "t" }), `requested ${AT} t`);
+    const r = { status: "error" as const, at: AT, token: "-", detail: "Not  found here" };
+    assert.equal(formatRecord(r), `error ${AT} - Not_found_here`);
+  });
+  it("a line missing its time or token is no record (a damaged state line is not trusted)", () => {
+    for (const line of ["", "requested", `requested ${AT}`, ` ${AT} t`])
+      assert.equal(parseRecord(line), undefined, JSON.stringify(line));
+  });
+  it("counts only lines that parse", () => {
+    assert.deepEqual(
+      countStatuses(
+        new Map([
+          ["a", "garbage"],
+          ["b", `skipped ${AT} t osTooOld`],
+        ]),
+      ),
+      {
+        skipped: 1,
+      },
+    );
+  });
+  it("whose clock: version 2 and later is Graph's; none or 1 is this machine's", () => {
+    assert.equal(recordsOnGraphClock({ stateVersion: 2 }), true);
+    assert.equal(recordsOnGraphClock({ stateVersion: 3 }), true);
+    assert.equal(recordsOnGraphClock({ stateVersion: 1 }), false);
+    assert.equal(recordsOnGraphClock({}), false);
+    assert.equal(recordsOnGraphClock(undefined), false);
+  });
+  it("a device not reached and never recorded carries no local time: a version-1 state becomes Graph's clock", () => {
+    const olds = {
+      ...settled(fleet({ managedDeviceIds: [id(1)], rotationToken: "old" })),
+      stateVersion: 1,
+    };
+    const news = fleet({ managedDeviceIds: [id(1), id(2)] });
+    const results = new Map<string, DeviceRecord>([
+      [id(1), { status: "requested", at: AT, token: tokenHash("A") }],
+    ]);
+    const s = stateAfterRun(olds, news, planFleet(olds, news), results, AT, formatRecord);
+    assert.equal(recordsOnGraphClock(s), true);
+    assert.equal(s.localTimes, undefined);
+  });
+  it("diff: an unknown id in the list, or a per-device token changed to its same value, is a change", () => {
+    const news = fleet();
+    const ids = [id(1), UNKNOWN as unknown as string];
+    assert.deepEqual(diffFleet(settled(news), { ...news, managedDeviceIds: ids }), {
+      changes: true,
+    });
+    // Same desired tokens, so nothing to rotate; but the inputs to keep differ.
+    const d = diffFleet(settled(news), fleet({ deviceTokens: { [id(1)]: "A" } }));
+    assert.deepEqual([d.changes, d.plan?.rotate], [true, []]);
   });
 });

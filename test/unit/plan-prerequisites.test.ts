@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { unmetPrerequisites } from "../../provider/plan/prerequisites";
+import { describeUnmet, unmetPrerequisites } from "../../provider/plan/prerequisites";
 import { compareVersions, isAtLeast, parseVersion } from "../../provider/plan/osVersion";
 import { chooseCollection } from "../../provider/plan/collection";
 import { windowsDevice } from "../support/devices";
@@ -38,6 +38,15 @@ describe("plan: prerequisites", () => {
       assert.ok(unmet[0]!.reason.length > 10);
     });
   }
+
+  it("refuses a device whose isEncrypted Graph left out: encryption must be shown, not assumed", () => {
+    // Rule: only isEncrypted === true qualifies; a missing value is not "not false".
+    const { isEncrypted: _e, ...silent } = windowsDevice();
+    assert.deepEqual(
+      unmetPrerequisites(silent as Parameters<typeof unmetPrerequisites>[0]).map((u) => u.code),
+      ["notEncrypted"],
+    );
+  });
 
   it("hybrid-joined devices qualify", () => {
     assert.deepEqual(unmetPrerequisites(windowsDevice({ joinType: "hybridAzureADJoined" })), []);
@@ -81,5 +90,27 @@ describe("plan: Graph collection", () => {
       chooseCollection({ managementAgent: "mdm" }, "comanagedDevices"),
       "comanagedDevices",
     );
+  });
+});
+
+describe("plan: prerequisites with facts Graph left out", () => {
+  it("no operatingSystem is not Windows; no osVersion is too old; no skuFamily is not multi-session", () => {
+    const { operatingSystem: _o, ...noOs } = windowsDevice();
+    assert.deepEqual(
+      unmetPrerequisites(noOs as Parameters<typeof unmetPrerequisites>[0]).map((u) => u.code),
+      ["notWindows"],
+    );
+    const { osVersion: _v, ...noVersion } = windowsDevice();
+    assert.deepEqual(
+      unmetPrerequisites(noVersion as Parameters<typeof unmetPrerequisites>[0]).map((u) => u.code),
+      ["osTooOld"],
+    );
+    const { skuFamily: _s, ...noSku } = windowsDevice();
+    assert.deepEqual(unmetPrerequisites(noSku as Parameters<typeof unmetPrerequisites>[0]), []);
+  });
+  it("describeUnmet names every reason, in order", () => {
+    const unmet = unmetPrerequisites(windowsDevice({ isEncrypted: false, joinType: "unknown" }));
+    assert.equal(describeUnmet(unmet), `${unmet[0]!.reason}; ${unmet[1]!.reason}`);
+    assert.equal(unmet.length, 2);
   });
 });

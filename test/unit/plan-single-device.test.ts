@@ -9,7 +9,7 @@ import {
   stateAfterUpdate,
   type SingleDeviceInputs,
   type SingleDeviceState,
-} from "../../provider/plan/singleDevice";
+} from "../../provider/plan/singleDevicePlan";
 import { UNKNOWN } from "../../provider/plan/inputs";
 import { windowsDevice } from "../support/devices";
 

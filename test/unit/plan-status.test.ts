@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describeHresult, hresultText, toHresultHex } from "../../provider/plan/hresult";
 import {
+  CLOCK_SKEW_MS,
   latestRotationResult,
   resultForRequest,
   rotationStartedSince,
 } from "../../provider/plan/actionResult";
-import { escrowEvidence, outcomeOf } from "../../provider/plan/status";
+import { escrowEvidence, isSettled, outcomeOf } from "../../provider/plan/status";
 import { rotationResult, windowsDevice } from "../support/devices";
 
 describe("plan: HRESULT text", () => {
@@ -108,5 +109,68 @@ describe("plan: outcome status", () => {
     ];
     assert.equal(escrowEvidence(keys, "2026-11-27T11:00:00Z")?.id, "b");
     assert.equal(escrowEvidence(keys, "2026-11-28T00:00:00Z"), undefined);
+  });
+});
+
+describe("plan: when waiting can stop", () => {
+  it("waitFor escrowed keeps waiting at done: only the escrowed key settles it", () => {
+    // Rule: `done` means the device rotated; the caller asked to see the new key in Entra ID.
+    assert.equal(isSettled({ status: "done" }, "escrowed"), false);
+    assert.equal(isSettled({ status: "escrowed" }, "escrowed"), true);
+  });
+  it("any other waitFor stops at done", () => {
+    assert.equal(isSettled({ status: "done" }, "applied"), true);
+    assert.equal(isSettled({ status: "done" }, "requested"), true);
+  });
+  it("a final answer stops every wait; requested and pending never do", () => {
+    for (const status of ["failed", "notSupported", "canceled", "missing", "escrowed"] as const)
+      assert.equal(isSettled({ status }, "escrowed"), true, status);
+    for (const status of ["requested", "pending", "adopted", "unverified"] as const)
+      assert.equal(isSettled({ status }, "applied"), false, status);
+  });
+});
+
+describe("plan: outcome status, every action state", () => {
+  it("notSupported says what to check; canceled is canceled; each keeps Graph's actionState", () => {
+    const n = outcomeOf(rotationResult({ actionState: "notSupported" }));
+    assert.deepEqual([n.status, n.actionState], ["notSupported", "notSupported"]);
+    assert.match(n.hint!, /policy/);
+    const c = outcomeOf(rotationResult({ actionState: "canceled" }));
+    assert.deepEqual(c, { status: "canceled", actionState: "canceled" });
+    assert.equal(outcomeOf(rotationResult({ actionState: "pending" })).actionState, "pending");
+  });
+  it("a key escrowed at the very second of the request is evidence", () => {
+    const key = {
+      id: "k",
+      createdDateTime: "2026-11-27T11:00:00Z",
+      deviceId: "d",
+      volumeType: "1",
+    };
+    assert.equal(escrowEvidence([key], "2026-11-27T11:00:00Z")?.id, "k");
+  });
+});
+
+describe("plan: which action result is ours, edge cases", () => {
+  const typed = rotationResult({ startDateTime: "2026-11-27T10:00:00Z" });
+  it("recognises a rotation by its @odata.type alone, whatever its actionName", () => {
+    const renamed = { ...typed, actionName: "somethingElse" };
+    assert.equal(latestRotationResult(windowsDevice({ deviceActionResults: [renamed] })), renamed);
+  });
+  it("picks the latest start whatever the order Graph lists them in", () => {
+    const later = rotationResult({ startDateTime: "2026-11-27T11:00:00Z" });
+    assert.equal(
+      latestRotationResult(windowsDevice({ deviceActionResults: [later, typed] })),
+      later,
+    );
+  });
+  it("no rotation on the device: no result for our request", () => {
+    assert.equal(resultForRequest(windowsDevice(), "2026-11-27T10:00:00Z"), undefined);
+  });
+  it("a result started exactly the clock-skew margin before our request is still ours", () => {
+    const requestedAt = new Date(Date.parse(typed.startDateTime) + CLOCK_SKEW_MS).toISOString();
+    const d = windowsDevice({ deviceActionResults: [typed] });
+    assert.equal(resultForRequest(d, requestedAt), typed);
+    const later = new Date(Date.parse(requestedAt) + 1).toISOString();
+    assert.equal(resultForRequest(d, later), undefined);
   });
 });

@@ -4,7 +4,7 @@
 import { formatRecord, tokenHash, type DeviceRecord } from "../../provider/plan/fleet/record";
 import { countStatuses } from "../../provider/plan/fleet/plan";
 import { packDevices, packIds } from "../../provider/plan/fleet/packed";
-import type { SingleDeviceState } from "../../provider/plan/singleDevice";
+import type { SingleDeviceState } from "../../provider/plan/singleDevicePlan";
 import { outcomeOf } from "../../provider/plan/status";
 import { FLEET_TYPE, SINGLE_TYPE } from "../../provider/report/exported";
 

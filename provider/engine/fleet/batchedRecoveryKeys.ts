@@ -5,7 +5,7 @@
 // graph/batch, not graph/index: the index loads the client (undici, @azure/identity).
 import { graphErrorFromBatchResponse } from "../../graph/batch";
 import type { GraphClient } from "../../graph/client";
-import { isGuid } from "../../graph/ids";
+import { isGuid } from "../../plan/ids";
 import { queryString } from "../../graph/odata";
 import { RECOVERY_KEY_FIELDS, type RecoveryKeyInfo } from "../../graph/types";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../../graph/userAgent";

@@ -1,28 +1,22 @@
 // Sends rotation POSTs for many devices as $batch requests of up to 20, paced to Intune's
-// per-app POST limit. Each inner answer is handled on its own:
-//   204                 → requested
-//   429 / 503           → Intune did not act: wait (Retry-After) and send again, by the
-//                         client's rule and within its budget (graph/retryPolicy.ts); a wait
-//                         past the budget (or a throttle pause that long) fails the device now
-//   500 / 502 / 504     → outcome unknown: look at the device before sending again
-//   404                 → skipped (the device is gone)
-//   400                 → error (Graph refuses this device)
-//   403                 → error for this device when the app holds the permission (Intune's
-//                         scope tags keep this device out of its reach); otherwise as 401
-//   401                 → error, and stop: every other device would fail the same way
-// A whole batch whose answer was lost is treated as unknown for each of its devices.
+// per-app POST limit. What each inner answer means (requested, send again, look at the device,
+// skip, error, stop) is the pure table in plan/fleet/batchAnswer.ts; this file does the I/O:
+// pacing, sending, the throttle pause, reading devices after a lost answer. A 429 or 503 wait
+// past a device's budget (or a throttle pause that long) fails the device now. A whole batch
+// whose answer was lost is treated as unknown for each of its devices.
 import type { DeviceCollection, ManagedDevice } from "../../graph/types";
 import { graphErrorFromBatchResponse, type GraphClient, type GraphError } from "../../graph";
 import { devicePath } from "../../graph/ids";
 import { withDeadline } from "../../graph/deadline";
+import { spentMs, waitExceedsBudget, type BudgetRefusal } from "../../graph/retryPolicy";
+import { latestRotationResult } from "../../plan/actionResult";
+import { landedAfterLostAnswer } from "../../plan/evidence";
 import {
-  decideRetry,
-  spentMs,
-  waitExceedsBudget,
-  type BudgetRefusal,
-} from "../../graph/retryPolicy";
-import { latestRotationResult, rotationStartedSince } from "../../plan/actionResult";
-import { graphTimeOf, wholeSeconds } from "../../plan/evidence";
+  afterFailedSend,
+  answerAction,
+  batchFailureAction,
+  endOfSends,
+} from "../../plan/fleet/batchAnswer";
 import { ROTATE_PERMISSION } from "../../plan/permissions";
 import type { DeviceRecord } from "../../plan/fleet/record";
 import { rotationSent } from "../checkRead";
@@ -105,20 +99,19 @@ export async function rotateInBatches(
   const policy = graph.retryConfig();
   const spent = (job: Pending, at: number) => spentMs(job.firstSentAt ?? at, at, policy);
   /** No more sends for this device in this run (throttled or failing past the retry budget). */
+  const unverified = (job: Pending) =>
+    settle(job, { status: "unverified", at: job.unknownSince!, detail: job.priorStart ?? "-" });
   const giveUp = (job: Pending, err: GraphError) => {
-    if (job.unknownSince)
-      settle(job, { status: "unverified", at: job.unknownSince, detail: job.priorStart ?? "-" });
+    if (endOfSends(job.unknownSince) === "unverified") unverified(job);
     else settle(job, { status: "error", at: now(), token: "-", detail: err.code }, err);
   };
   const retryLater = (job: Pending, delayMs: number, detail: string) => {
-    if (job.attempts < o.maxAttempts) {
+    const next = afterFailedSend(job.attempts, o.maxAttempts, job.unknownSince);
+    if (next === "again") {
       job.notBefore = Date.now() + delayMs;
       queue.push(job);
-    } else if (job.unknownSince) {
-      settle(job, { status: "unverified", at: job.unknownSince, detail: job.priorStart ?? "-" });
-    } else {
-      settle(job, { status: "error", at: now(), token: "-", detail });
-    }
+    } else if (next === "unverified") unverified(job);
+    else settle(job, { status: "error", at: now(), token: "-", detail });
   };
 
   const sendBatch = async (batch: Pending[]) => {
@@ -143,7 +136,13 @@ export async function rotateInBatches(
     } catch (e) {
       o.pacer.answeredAt(batch.length, Date.now());
       voidReads();
-      if (isOutcomeUnknown(e)) {
+      const err = e as GraphError;
+      const action = batchFailureAction({
+        outcomeUnknown: isOutcomeUnknown(e),
+        status: err.status,
+        retryAfterSeconds: err.retryAfterSeconds,
+      });
+      if (action.kind === "check") {
         for (const j of batch) j.unknownSince ??= sentAt;
         // The grace counts from the failure: after a timeout, the send is long past.
         await recheck(
@@ -156,14 +155,11 @@ export async function rotateInBatches(
         );
         return;
       }
-      const err = e as GraphError;
-      if (err.status === 401 || err.status === 403) stop(err);
-      // A whole-batch 429 or 503 here outlived the client's retries (same rule, same budget):
+      if (action.stop) stop(err);
       // Graph's wait holds every send, and these devices are done for this run.
-      if (err.status === 429 && err.retryAfterSeconds !== undefined)
-        o.pacer.throttled(err.retryAfterSeconds * 1000, Date.now());
+      if (action.pauseMs !== undefined) o.pacer.throttled(action.pauseMs, Date.now());
       for (const j of batch) {
-        if (err.status === 429 || err.status === 503) giveUp(j, err);
+        if (action.giveUp) giveUp(j, err);
         else
           settle(j, { status: "error", at: sentAt, token: "-", detail: err.code ?? "Error" }, err);
       }
@@ -174,61 +170,50 @@ export async function rotateInBatches(
     const unknown: Pending[] = [];
     answers.forEach((a, i) => {
       const job = batch[i]!;
-      if (a.status === 204 || a.status === 200) {
-        // Graph's clock (the answer's Date), so the evidence rule compares like with like.
-        const graphTime = graphTimeOf(a.headers?.date);
-        if (!graphTime) o.onLocalTime?.();
-        settle(job, { status: "requested", at: graphTime ?? sentAt });
-      } else if (a.status === 429 || a.status === 503) {
-        const at = Date.now();
-        const decision = decideRetry({
-          idempotent: false,
-          failure: {
-            kind: "status",
-            status: a.status,
-            ...(a.headers ? { headers: a.headers } : {}),
-          },
-          retriesSoFar: job.attempts - 1,
-          elapsedMs: spent(job, at),
-          config: policy,
-          now: at,
-        });
-        const budget =
-          !decision.retry && decision.reason === "budget-exhausted" ? decision.budget : undefined;
-        // A 429 pauses every send for as long as Graph asked, even a wait we will not make.
-        const pause = decision.retry ? decision.delayMs : budget?.waitMs;
-        if (a.status === 429 && pause !== undefined) o.pacer.throttled(pause, at);
-        if (decision.retry)
-          retryLater(
-            job,
-            decision.delayMs,
-            a.status === 429 ? "TooManyRequests" : "ServiceUnavailable",
-          );
-        else
-          giveUp(
-            job,
-            graphErrorFromBatchResponse(a, {
-              operation: "rotateBitLockerKeys",
-              deviceId: job.id,
-              ...(budget ? { budget } : {}),
-            }),
-          );
-      } else if (a.status === 500 || a.status === 502 || a.status === 504) {
-        job.unknownSince ??= sentAt;
-        unknown.push(job);
-      } else if (a.status === 404) {
-        settle(job, { status: "skipped", at: sentAt, detail: "notFound" });
-      } else {
-        const err = graphErrorFromBatchResponse(a, {
+      const at = Date.now();
+      const action = answerAction(a, {
+        sentAt,
+        forbiddenIsPerDevice: o.forbiddenIsPerDevice,
+        attempts: job.attempts,
+        elapsedMs: spent(job, at),
+        config: policy,
+        now: at,
+      });
+      const error = (budget?: BudgetRefusal) =>
+        graphErrorFromBatchResponse(a, {
           operation: "rotateBitLockerKeys",
           deviceId: job.id,
+          ...(budget ? { budget } : {}),
         });
-        if (a.status === 401 || (a.status === 403 && !o.forbiddenIsPerDevice)) stop(err);
-        settle(
-          job,
-          { status: "error", at: sentAt, token: "-", detail: err.code ?? String(a.status) },
-          err,
-        );
+      switch (action.kind) {
+        case "requested":
+          if (action.localTime) o.onLocalTime?.();
+          settle(job, { status: "requested", at: action.at });
+          break;
+        case "skipped":
+          settle(job, { status: "skipped", at: sentAt, detail: action.detail });
+          break;
+        case "retry":
+          if (action.pauseMs !== undefined) o.pacer.throttled(action.pauseMs, at);
+          retryLater(job, action.delayMs, action.detail);
+          break;
+        case "giveUp":
+          if (action.pauseMs !== undefined) o.pacer.throttled(action.pauseMs, at);
+          giveUp(job, error(action.budget));
+          break;
+        case "check":
+          job.unknownSince ??= sentAt;
+          unknown.push(job);
+          break;
+        case "error": {
+          const err = error();
+          if (action.stop) stop(err);
+          settle(
+            job,
+            { status: "error", at: sentAt, token: "-", detail: err.code ?? String(a.status) },
+            err,
+          );
+        }
       }
     });
     if (unknown.length > 0)
@@ -323,10 +308,9 @@ async function recheck(
   for (const job of jobs) {
     const device = seen.get(job.id);
     if (isDevice(device)) {
-      const landed = rotationStartedSince(job.priorStart, device) && latestRotationResult(device);
-      if (landed) {
-        // Its own start time (Graph's clock) stands for the lost answer's Date.
-        settle(job, { status: "requested", at: wholeSeconds(landed.startDateTime) });
+      const landedAt = landedAfterLostAnswer(job.priorStart, device);
+      if (landedAt) {
+        settle(job, { status: "requested", at: landedAt });
       } else {
         // Intune did not act on it: sending again is safe, and records its own time.
         delete job.unknownSince;

@@ -3,8 +3,7 @@
 // a prerequisite unmet) or send it. Pure: the device facts and the old record in, a decision
 // out.
 import type { ManagedDevice } from "../../graph/types";
-import { latestRotationResult, rotationStartedSince } from "../actionResult";
-import { rotationAfter, wholeSeconds, type RecordTime } from "../evidence";
+import { landedAfterLostAnswer, rotationAfter, wholeSeconds, type RecordTime } from "../evidence";
 import { unmetPrerequisites } from "../prerequisites";
 import type { DeviceRecord } from "./record";
 
@@ -53,13 +52,9 @@ export function classifyReadDevice(r: ReadDevice): Decision {
     // The last run lost this answer; its detail holds the rotation start seen before it.
     const priorStart =
       r.lostAnswer.detail && r.lostAnswer.detail !== "-" ? r.lostAnswer.detail : undefined;
-    const landed = rotationStartedSince(priorStart, device) && latestRotationResult(device);
-    if (landed)
-      return {
-        send: false,
-        why: "landed",
-        record: { status: "requested", at: wholeSeconds(landed.startDateTime), token },
-      };
+    const landedAt = landedAfterLostAnswer(priorStart, device);
+    if (landedAt)
+      return { send: false, why: "landed", record: { status: "requested", at: landedAt, token } };
   }
   const unmet = unmetPrerequisites(device);
   if (unmet.length > 0)

@@ -1,4 +1,5 @@
-// Entry module for BitLockerKeyRotation, loaded by name from state:
+// Entry module for BitLockerKeyRotation (the engine itself is singleDeviceProvider.ts, its
+// decisions plan/singleDevicePlan.ts), loaded by name from state:
 //   require("pulumi-intune-bitlocker/engine/single-device")
 // Its exports ARE the provider object Pulumi's host calls. They are a contract with every
 // state ever written: add, never rename or remove.

@@ -1,4 +1,5 @@
-// Entry module for BitLockerKeyRotationFleet, loaded by name from state:
+// Entry module for BitLockerKeyRotationFleet (the engine itself is fleetProvider.ts and fleet/),
+// loaded by name from state:
 //   require("pulumi-intune-bitlocker/engine/fleet")
 // Its exports ARE the provider object Pulumi's host calls: add, never rename or remove.
 //
