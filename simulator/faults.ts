@@ -108,7 +108,7 @@ export class Faults {
 }
 
 /** The Retry-After header a rule asks for (none when the format is "none"). */
-export function retryAfterHeader(
+function retryAfterHeader(
   seconds: number,
   format: FaultRuleInput["retryAfterFormat"] = "seconds",
   now = Date.now(),

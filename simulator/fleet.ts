@@ -36,7 +36,7 @@ export interface FleetOptions {
   recoveryKeysPerDevice?: number;
 }
 
-export const FLEET_DEFAULTS: Required<Omit<FleetOptions, "osMix">> & {
+const FLEET_DEFAULTS: Required<Omit<FleetOptions, "osMix">> & {
   osMix: Record<"Windows" | "macOS" | "iOS" | "Android", number>;
 } = {
   size: 20,

@@ -5,8 +5,7 @@
 // client that reads a field Graph does not send.
 
 /** Graph's documented deviceActionResult states. */
-export type ActionState =
-  "none" | "pending" | "canceled" | "active" | "done" | "failed" | "notSupported";
+type ActionState = "none" | "pending" | "canceled" | "active" | "done" | "failed" | "notSupported";
 
 /** One entry of managedDevice.deviceActionResults. */
 export interface DeviceActionResult {
@@ -22,8 +21,7 @@ export interface DeviceActionResult {
 /** The @odata.type that marks the rotation's action result (the actionName is undocumented). */
 export const ROTATE_ACTION_ODATA_TYPE = "#microsoft.graph.rotateBitLockerKeysDeviceActionResult";
 
-export type JoinType =
-  "unknown" | "azureADJoined" | "azureADRegistered" | "hybridAzureADJoined" | string;
+type JoinType = "unknown" | "azureADJoined" | "azureADRegistered" | "hybridAzureADJoined" | string;
 
 export interface ManagedDevice {
   id: string;

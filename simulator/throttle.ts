@@ -123,7 +123,7 @@ export class Throttle {
   }
 }
 
-export function isWrite(method: string): boolean {
+function isWrite(method: string): boolean {
   return method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE";
 }
 

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import { descendants } from "../../test/e2e/harness";
 
 /** VmHWM (peak resident set) of a process in KiB, or undefined once it has exited. */
-export function vmHwmKb(pid: number | "self"): number | undefined {
+function vmHwmKb(pid: number | "self"): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : undefined;
@@ -15,7 +15,7 @@ export function vmHwmKb(pid: number | "self"): number | undefined {
   }
 }
 
-export function cmdline(pid: number): string {
+function cmdline(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
   } catch {
@@ -24,7 +24,7 @@ export function cmdline(pid: number): string {
 }
 
 /** What a process of a `pulumi up` tree is, from its command line. */
-export function roleOf(cmd: string): string {
+function roleOf(cmd: string): string {
   if (cmd.includes("cmd/dynamic-provider")) return "dynamic-provider";
   if (cmd.includes("@pulumi/pulumi/cmd/run") || cmd.includes("pulumi/cmd/run")) return "program";
   if (cmd.includes("pulumi-language-nodejs")) return "language-host";
@@ -87,7 +87,7 @@ const BUSY =
   /\bmocha\b|\/pulumi( |$)|cmd\/dynamic-provider|pulumi-language-nodejs|\btsc\b|\bnpm (test|run)/;
 
 /** Processes of others (not this process or its descendants) that would compete for the CPU. */
-export function otherBusyProcesses(): string[] {
+function otherBusyProcesses(): string[] {
   const mine = new Set([process.pid, ...descendants(process.pid)]);
   let ancestor = process.ppid;
   // npm and sh above us are ours too.

@@ -8,10 +8,8 @@ import { REPO_DIR } from "../../test/e2e/harness";
 import { INTUNE_POST_LIMIT, INTUNE_WINDOW_SECONDS, trueBoundMs as bound } from "./bound";
 import type { PackageUnderTest } from "./package";
 
-export const CA_DIR = path.join(REPO_DIR, ".sim");
-export const CA_PEM = path.join(CA_DIR, "ca.pem");
-
-export { INTUNE_POST_LIMIT, INTUNE_WINDOW_SECONDS };
+const CA_DIR = path.join(REPO_DIR, ".sim");
+const CA_PEM = path.join(CA_DIR, "ca.pem");
 
 export interface TenantSettings {
   timeScale: number;

@@ -198,7 +198,7 @@ function withReadableErrors(
  * What is wrong with the certificate file, read again after a failure (never echoing its
  * content): missing, unreadable, or lacking the certificate or the private key.
  */
-export async function pemProblem(file: string): Promise<string | undefined> {
+async function pemProblem(file: string): Promise<string | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");

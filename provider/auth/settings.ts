@@ -10,7 +10,7 @@ import { checkOrigin } from "./endpointUrl";
 import { SettingsError, type SettingSource } from "./settingsError";
 import { SETTING_KEYS, SETTING_NAMES, type SettingName } from "./settingsKeys";
 
-export { SettingsError, type SettingSource } from "./settingsError";
+export { SettingsError } from "./settingsError";
 export { SETTING_KEYS, type SettingName } from "./settingsKeys";
 
 /** A credential this package can build. */
@@ -23,7 +23,7 @@ export type CredentialKind =
   | "default";
 
 /** What a user may ask for: a kind, or `auto` (pick from what is present). */
-export type CredentialChoice = "auto" | CredentialKind;
+type CredentialChoice = "auto" | CredentialKind;
 
 const CREDENTIAL_CHOICES: readonly CredentialChoice[] = [
   "auto",
@@ -126,7 +126,7 @@ function shown(name: SettingName, value: string): string {
  * `https://user:password@host` → `https://<redacted>@host`. Applied to any value, parsable
  * as a URL or not, since the value is wrong when it is shown.
  */
-export function redactUserInfo(value: string): string {
+function redactUserInfo(value: string): string {
   return value.replace(
     /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i,
     (_all, scheme: string | undefined) => `${scheme ?? ""}<redacted>@`,
@@ -381,7 +381,7 @@ export function missingCredential(settings: Settings): SettingsError | undefined
 }
 
 /** The settings as name → printable value (secrets redacted), with where each came from. */
-export function settingsSummary(settings: Settings): Record<string, string> {
+function settingsSummary(settings: Settings): Record<string, string> {
   const source = (name: SettingName): string => {
     const s = settings.sources[name];
     if (s === "config") return ` (config ${SETTING_KEYS[name].config})`;

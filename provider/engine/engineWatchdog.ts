@@ -14,7 +14,7 @@
 import { connect, type Socket } from "node:net";
 
 /** How often the parent is checked and a lost engine connection retried. */
-export const WATCH_INTERVAL_MS = 250;
+const WATCH_INTERVAL_MS = 250;
 
 export interface EngineAddress {
   host: string;

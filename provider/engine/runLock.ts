@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-export function runLockDir(): string {
+function runLockDir(): string {
   const user = typeof process.getuid === "function" ? String(process.getuid()) : "user";
   return path.join(os.tmpdir(), `pulumi-intune-bitlocker-runs-${user}`);
 }

@@ -84,7 +84,7 @@ export async function check(olds: Props, news: Props) {
 }
 
 /** Time check's reads may take: one request timeout, never more than the retry budget. */
-export function checkReadBudgetMs(
+function checkReadBudgetMs(
   s: Pick<Settings, "requestTimeoutSeconds" | "retryBudgetSeconds">,
 ): number {
   return Math.min(s.requestTimeoutSeconds, s.retryBudgetSeconds) * 1000;

@@ -51,7 +51,7 @@ export function isIdempotentBatch(requests: readonly BatchRequest[]): boolean {
  * request id : 1 does not contain Content-Type header or body"), even for actions that take
  * no parameters, such as rotateBitLockerKeys: those get `{}` as JSON.
  */
-export function withJsonBody(request: BatchRequest): BatchRequest {
+function withJsonBody(request: BatchRequest): BatchRequest {
   if (request.method === "GET" || request.method === "DELETE") return request;
   const headers = { ...request.headers };
   const typed = Object.keys(headers).some((k) => k.toLowerCase() === "content-type");

@@ -138,7 +138,7 @@ export function hintFor(input: HintInput): Hint {
 const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
 
 /** Graph asked for (or the backoff needed) a wait the retry budget had no room for. */
-export function budgetHint(b: BudgetRefusal, status: number): Hint {
+function budgetHint(b: BudgetRefusal, status: number): Hint {
   const what = status === 429 ? "throttled: " : "";
   const wait = b.askedByGraph
     ? `Graph asked to wait ${seconds(b.waitMs)} s (Retry-After)`

@@ -5,7 +5,6 @@ import { hintFor, tlsProblem, type GraphOperation, type Hint } from "./errorHint
 import { retryAfterMs as retryAfterOf } from "./retryAfter";
 import type { BudgetRefusal } from "./retryPolicy";
 
-export { AuthenticationError } from "../auth/authenticationError";
 export type { GraphOperation } from "./errorHints";
 
 /** Response headers as undici gives them (lower-case names). */

@@ -19,7 +19,7 @@ export function odataLiteral(value: string | boolean): string {
 }
 
 /** One `eq` at most: Graph's managedDevices `$filter` drops matches on `or` and ignores unknown properties. */
-export function eqFilter(filter: EqFilter): string {
+function eqFilter(filter: EqFilter): string {
   assertProperty(filter.property, "filter.property");
   return `${filter.property} eq ${odataLiteral(filter.value)}`;
 }

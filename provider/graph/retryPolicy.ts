@@ -43,7 +43,7 @@ export type AttemptFailure =
       responseStarted: boolean;
     };
 
-export type NoRetryReason =
+type NoRetryReason =
   | "not-retryable"
   | "retries-exhausted"
   | "budget-exhausted"

@@ -19,8 +19,7 @@ export interface DeviceActionResult {
 /** The @odata.type that marks the rotation's action result (the actionName is undocumented). */
 export const ROTATE_ACTION_ODATA_TYPE = "#microsoft.graph.rotateBitLockerKeysDeviceActionResult";
 
-export type JoinType =
-  "unknown" | "azureADJoined" | "azureADRegistered" | "hybridAzureADJoined" | string;
+type JoinType = "unknown" | "azureADJoined" | "azureADRegistered" | "hybridAzureADJoined" | string;
 
 export interface ManagedDevice {
   id: string;
@@ -69,15 +68,6 @@ export interface RecoveryKeyInfo {
 export type DeviceCollection = "managedDevices" | "comanagedDevices";
 
 export type CloudName = "global" | "usgov" | "usgovdod" | "china";
-
-/** Graph's error envelope. */
-export interface GraphErrorBody {
-  error: {
-    code: string;
-    message: string;
-    innerError?: { date?: string; "request-id"?: string; "client-request-id"?: string };
-  };
-}
 
 /** One request inside a JSON $batch. */
 export interface BatchRequest {

@@ -7,13 +7,13 @@ import { preview } from "./inputs";
 import { unmetPrerequisites } from "./prerequisites";
 
 /** Intune's managedDevice joinType values. */
-export const JOIN_TYPES = [
+const JOIN_TYPES = [
   "azureADJoined",
   "hybridAzureADJoined",
   "azureADRegistered",
   "unknown",
 ] as const;
-export type QueryJoinType = (typeof JOIN_TYPES)[number];
+type QueryJoinType = (typeof JOIN_TYPES)[number];
 
 export interface DeviceQuery {
   /** Default "Windows"; "*" for any. */

@@ -9,7 +9,7 @@
 // Entra keeps events 30 days by default. A device whose event aged out keeps the token the
 // program declared last time (`mergeDisclosureTokens`), so it neither rotates nor is dropped.
 
-export const READ_BITLOCKER_KEY = "Read BitLocker key";
+const READ_BITLOCKER_KEY = "Read BitLocker key";
 
 /** Entra's default retention of directory audit events, in days. */
 export const AUDIT_RETENTION_DAYS = 30;

@@ -27,7 +27,7 @@ export interface RecordTime {
   graphClock: boolean;
 }
 
-export function evidenceMarginMs(graphClock: boolean): number {
+function evidenceMarginMs(graphClock: boolean): number {
   return graphClock ? SAME_CLOCK_MARGIN_MS : CLOCK_SKEW_MS;
 }
 

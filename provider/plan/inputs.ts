@@ -12,20 +12,20 @@ import { DEFAULT_KEY_CAP, ENTRA_RECOVERY_KEY_CAP, type KeyCapSettings } from "./
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type WaitFor = "requested" | "applied" | "escrowed";
-export const WAIT_FOR: readonly WaitFor[] = ["requested", "applied", "escrowed"];
+const WAIT_FOR: readonly WaitFor[] = ["requested", "applied", "escrowed"];
 
 export type { EndpointSetting };
 
-export const MAX_TOKEN_LENGTH = 256;
-export const MAX_REASON_LENGTH = 1024;
-export const MAX_LABEL_LENGTH = 256;
-export const MAX_FLEET_SIZE = 100_000;
+const MAX_TOKEN_LENGTH = 256;
+const MAX_REASON_LENGTH = 1024;
+const MAX_LABEL_LENGTH = 256;
+const MAX_FLEET_SIZE = 100_000;
 
 /** Which resource takes an input: BitLockerKeyRotation or BitLockerKeyRotationFleet. */
 export type ResourceKind = "single" | "fleet";
 
 /** How an input is validated (and so which TypeScript type it has). */
-export type InputKind =
+type InputKind =
   | { type: "guid"; what: string }
   | { type: "guidList" }
   | { type: "token" }
@@ -146,7 +146,7 @@ export type InputName = keyof typeof INPUTS;
 export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
 
 /** The value type of an input kind, as the engine sees it after check. */
-export type ValueOfKind<K> = K extends { type: "guid" | "token" | "text" }
+type ValueOfKind<K> = K extends { type: "guid" | "token" | "text" }
   ? string
   : K extends { type: "guidList" }
     ? string[]
@@ -233,14 +233,6 @@ const settingsAgree: Agrees<
 > = true;
 void settingsAgree;
 
-export const DEFAULT_SETTINGS: RotationSettings = {
-  rotateOnCreate: INPUTS.rotateOnCreate.kind.default,
-  endpoint: INPUTS.endpoint.kind.default,
-  waitFor: INPUTS.waitFor.kind.default,
-  waitTimeoutSeconds: INPUTS.waitTimeoutSeconds.kind.default,
-  pollIntervalSeconds: INPUTS.pollIntervalSeconds.kind.default,
-};
-
 export function isUnknown(v: unknown): boolean {
   return v === UNKNOWN;
 }
@@ -259,7 +251,7 @@ export function checkInputs(
 }
 
 /** Collects failures and normalized values; unknown values pass through untouched. */
-export class InputChecker {
+class InputChecker {
   readonly failures: CheckFailure[] = [];
   readonly values: Record<string, unknown> = {};
 
@@ -392,7 +384,7 @@ export class InputChecker {
 }
 
 /** Why a value cannot be a rotation token, or undefined when it can. */
-export function tokenProblem(v: unknown): string | undefined {
+function tokenProblem(v: unknown): string | undefined {
   if (typeof v !== "string") return `a rotation token must be text; got ${preview(v)}`;
   if (v.trim() === "") return "a rotation token must not be empty or blank";
   if (v.length > MAX_TOKEN_LENGTH) {

@@ -11,7 +11,7 @@ import { parseRecord, tokenHash } from "./fleet/record";
 import { ROTATE_PERMISSION } from "./permissions";
 import { describeUnmet, unmetPrerequisites } from "./prerequisites";
 
-export const READ_PERMISSION = "DeviceManagementManagedDevices.Read.All";
+const READ_PERMISSION = "DeviceManagementManagedDevices.Read.All";
 
 /** Fail: `up` would fail on it. Note: worth saying, but `up` would go on (or may succeed). */
 export type PreviewVerdict = { fail: string } | { note: string } | { ok: true };

@@ -2,14 +2,7 @@
 // whether update rotates (create rotates unless the `rotateOnCreate` input is false), and
 // the record kept in state.
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
-import { type EndpointSetting } from "./collection";
-import {
-  checkInputs,
-  isUnknown,
-  type CheckFailure,
-  type RotationSettings,
-  type WaitFor,
-} from "./inputs";
+import { checkInputs, isUnknown, type CheckFailure, type RotationSettings } from "./inputs";
 import type { OutcomeFacts } from "./status";
 import type { UnverifiedRequest } from "./unverifiedRequest";
 import type { RecordTime } from "./evidence";
@@ -23,7 +16,7 @@ export interface SingleDeviceInputs extends RotationSettings {
  * Bumped only if the state's meaning changes; older records stay readable. 2: `requestedAt` is
  * on Graph's clock (plan/evidence.ts); 1: it may be the clock of the machine that sent it.
  */
-export const STATE_VERSION = 2;
+const STATE_VERSION = 2;
 
 export interface SingleDeviceState extends SingleDeviceInputs, OutcomeFacts {
   stateVersion: number;
@@ -236,5 +229,3 @@ export function stateAfterRead(
     };
   return { ...kept, ...facts, ...(outcome ?? { status: "requested" }), lastCheckedAt: checkedAt };
 }
-
-export type { EndpointSetting, WaitFor };

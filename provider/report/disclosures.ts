@@ -20,7 +20,7 @@ export interface DisclosureRow {
 }
 
 /** The stack output that holds the reads. */
-export const DISCLOSED_OUTPUT = "disclosed";
+const DISCLOSED_OUTPUT = "disclosed";
 
 /** Reads from a stack's outputs, matched with the rows that rotated for them; newest read first. */
 export function disclosureRows(

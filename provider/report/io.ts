@@ -25,7 +25,7 @@ async function readStdin(): Promise<string> {
 }
 
 /** Runs `pulumi stack export --stack NAME` (never --show-secrets) and returns its stdout. */
-export function exportStack(stack: string, command = "pulumi"): Promise<string> {
+function exportStack(stack: string, command = "pulumi"): Promise<string> {
   const args = ["stack", "export", "--stack", stack];
   return new Promise((resolve, reject) => {
     execFile(

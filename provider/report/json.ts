@@ -2,7 +2,7 @@
 // only the report's own fields: no raw outputs.
 import type { Report } from "./types";
 
-export const JSON_SCHEMA = "bitlocker-report/v1";
+const JSON_SCHEMA = "bitlocker-report/v1";
 
 export function renderJson(report: Report): string {
   const doc = {

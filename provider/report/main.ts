@@ -19,9 +19,9 @@ export interface ReportIo {
   now(): Date;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAIL_ON = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAIL_ON = 1;
+const EXIT_USAGE = 2;
 
 export async function main(argv: readonly string[], io: ReportIo): Promise<number> {
   if (argv[0] === "preview") return previewMain(argv.slice(1), io);
@@ -66,7 +66,7 @@ export async function main(argv: readonly string[], io: ReportIo): Promise<numbe
   return EXIT_OK;
 }
 
-export function render(report: Report, format: Format, limit: number): string {
+function render(report: Report, format: Format, limit: number): string {
   switch (format) {
     case "json":
       return renderJson(report);

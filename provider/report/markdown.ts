@@ -7,7 +7,7 @@ import { capped, clean, leftOutByStatus, plural } from "./text";
 import type { DisclosureRow } from "./disclosures";
 import type { Report, ReportRow } from "./types";
 
-export const PIE_TITLE = "BitLocker rotation status";
+const PIE_TITLE = "BitLocker rotation status";
 
 export function renderMarkdown(report: Report, options: RenderOptions): string {
   const out: string[] = [
@@ -37,7 +37,7 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
   return out.join("\n").replace(/\n+$/, "") + "\n";
 }
 
-export function pieChart(report: Pick<Report, "counts">): string[] {
+function pieChart(report: Pick<Report, "counts">): string[] {
   return [
     "```mermaid",
     `pie title ${PIE_TITLE}`,

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { STATUS_ORDER } from "./summary";
 
-export const FORMATS = ["table", "markdown", "json"] as const;
+const FORMATS = ["table", "markdown", "json"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const DEFAULT_LIMIT = 50;

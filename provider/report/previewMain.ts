@@ -11,8 +11,8 @@ import {
   renderPreviewText,
 } from "./previewRender";
 
-export const PREVIEW_FORMATS = ["markdown", "text", "json"] as const;
-export type PreviewFormat = (typeof PREVIEW_FORMATS)[number];
+const PREVIEW_FORMATS = ["markdown", "text", "json"] as const;
+type PreviewFormat = (typeof PREVIEW_FORMATS)[number];
 
 export const PREVIEW_USAGE = `Usage:
   bitlocker-report preview [FILE | -] [options]   read \`pulumi preview --json\` output (- = stdin)
@@ -31,7 +31,7 @@ Options:
 
 Exit status: 0 written (also for a failed preview: the comment says why); 2 usage or input error.`;
 
-export interface PreviewOptions {
+interface PreviewOptions {
   input: string;
   format?: PreviewFormat;
   maxChars: number;
@@ -39,11 +39,11 @@ export interface PreviewOptions {
   help: boolean;
 }
 
-export class PreviewUsageError extends Error {
+class PreviewUsageError extends Error {
   override readonly name = "PreviewUsageError";
 }
 
-export function parsePreviewOptions(argv: readonly string[]): PreviewOptions {
+function parsePreviewOptions(argv: readonly string[]): PreviewOptions {
   let parsed;
   try {
     parsed = parseArgs({

@@ -64,7 +64,7 @@ export function buildReport(state: ExportedState, options: ReportOptions): Repor
   return report;
 }
 
-export function countStatuses(rows: readonly ReportRow[]): [ReportStatus, number][] {
+function countStatuses(rows: readonly ReportRow[]): [ReportStatus, number][] {
   const counts = new Map<ReportStatus, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   return [...counts].sort(
@@ -72,11 +72,11 @@ export function countStatuses(rows: readonly ReportRow[]): [ReportStatus, number
   );
 }
 
-export function needsAttention(status: ReportStatus): boolean {
+function needsAttention(status: ReportStatus): boolean {
   return ATTENTION_ORDER.includes(status) || !STATUS_ORDER.includes(status);
 }
 
-export function attentionRows(rows: readonly ReportRow[]): ReportRow[] {
+function attentionRows(rows: readonly ReportRow[]): ReportRow[] {
   return rows
     .filter((r) => needsAttention(r.status))
     .sort(

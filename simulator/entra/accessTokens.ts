@@ -5,7 +5,7 @@ import { loadJose, type CryptoKey, type JSONWebKeySet, type JWK, type JWTPayload
 
 import type { RegisteredApp } from "./apps";
 
-export interface AccessTokenClaims extends JWTPayload {
+interface AccessTokenClaims extends JWTPayload {
   tid: string;
   appid: string;
   roles?: string[];

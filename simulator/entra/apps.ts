@@ -46,7 +46,7 @@ export interface AppRegistrationInput {
   federatedCredentials?: FederatedCredentialInput[];
 }
 
-export interface RegisteredCertificate {
+interface RegisteredCertificate {
   /** base64url SHA-1 thumbprint (the JWT `x5t` header). */
   x5t: string;
   /** base64url SHA-256 thumbprint (the JWT `x5t#S256` header). */

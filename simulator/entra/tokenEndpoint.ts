@@ -7,7 +7,7 @@ import { checkClientAssertion } from "./clientAssertion";
 import { GRAPH_APP_ID, type EntraContext } from "./context";
 import { tenantNotFound } from "./discovery";
 
-export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** MSAL adds these to every request; they mean nothing to the client-credentials grant. */
 const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
 

@@ -14,7 +14,7 @@ import {
   type EqClause,
 } from "./odata";
 
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 1000;
 
 /** Properties $filter honours; Graph silently ignores clauses on any other property. */
 const FILTERABLE = new Set([

@@ -58,7 +58,7 @@ export function selectProperties<T extends object>(
   return out as Partial<T>;
 }
 
-export function encodeSkipToken(cursor: number): string {
+function encodeSkipToken(cursor: number): string {
   return Buffer.from(JSON.stringify({ c: cursor })).toString("base64url");
 }
 

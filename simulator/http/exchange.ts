@@ -30,7 +30,7 @@ export interface SimResponse {
 }
 
 export const JSON_CONTENT_TYPE = "application/json";
-export const ODATA_CONTENT_TYPE =
+const ODATA_CONTENT_TYPE =
   "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 export function jsonResponse(
@@ -42,7 +42,7 @@ export function jsonResponse(
 }
 
 /** Graph's timestamp format in innerError.date: seconds precision, no zone designator. */
-export function graphDate(now = new Date()): string {
+function graphDate(now = new Date()): string {
   return now.toISOString().slice(0, 19);
 }
 
@@ -97,7 +97,7 @@ export function tooManyRequests(
 }
 
 /** Intune puts a JSON document in the envelope's message. */
-export function intuneMessage(req: Pick<SimRequest, "requestId" | "url">, text: string): string {
+function intuneMessage(req: Pick<SimRequest, "requestId" | "url">, text: string): string {
   return JSON.stringify({
     _version: 3,
     Message: `${text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: ${req.requestId} - Url: ${req.url.href}`,

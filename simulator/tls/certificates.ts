@@ -2,7 +2,7 @@
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 
-export interface KeyPairPem {
+interface KeyPairPem {
   publicKeyPem: string;
   privateKeyPem: string;
 }
@@ -25,7 +25,7 @@ export interface IssueOptions {
   extendedKeyUsage?: { serverAuth?: boolean; clientAuth?: boolean };
 }
 
-export function generateRsaKeyPair(modulusLength = 2048): KeyPairPem {
+function generateRsaKeyPair(modulusLength = 2048): KeyPairPem {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", {
     modulusLength,
     publicKeyEncoding: { type: "spki", format: "pem" },

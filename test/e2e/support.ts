@@ -18,10 +18,10 @@ import {
 
 // Rotation requests (top-level or inside a $batch), Entra's token endpoint, and a device that
 // meets every prerequisite and reports success at its next check-in: shared with the other suites.
-export { ROTATE, TOKEN_PATH as TOKEN, addEligibleDevice as windowsDevice } from "../support/tenant";
+export { ROTATE, addEligibleDevice as windowsDevice } from "../support/tenant";
 
-export const SINGLE_TYPE = "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotation";
-export const FLEET_TYPE = "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotationFleet";
+const SINGLE_TYPE = "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotation";
+const FLEET_TYPE = "pulumi-nodejs:dynamic/bitlocker:BitLockerKeyRotationFleet";
 
 /** The CA the simulated tenant's certificate chains to; the mocha process trusts it too. */
 export const CA_PEM = path.join(REPO_DIR, ".sim", "ca.pem");

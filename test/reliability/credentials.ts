@@ -165,7 +165,7 @@ export function registerCredentials(tenant: SimulatedTenant, dir: string): Crede
 }
 
 /** Anything shaped like a JWT (access tokens, client assertions, federated tokens). */
-export const JWT_SHAPE = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}/;
+const JWT_SHAPE = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}/;
 
 /**
  * Where any secret, fragment, access-token header of this tenant (`accessTokenHeads`) or

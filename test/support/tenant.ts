@@ -35,7 +35,7 @@ export async function startTenant(options: SimulatedTenantOptions = {}): Promise
  * Trusts the simulator's CA (created if missing): through NODE_EXTRA_CA_CERTS when the process
  * started with it, else by adding it to this process's default trust store.
  */
-export async function trustSimulatorCa(): Promise<void> {
+async function trustSimulatorCa(): Promise<void> {
   const { certPath } = await ensureCa(CA_DIR);
   if (
     process.env.NODE_EXTRA_CA_CERTS &&

@@ -9,8 +9,8 @@ import { outcomeOf } from "../../provider/plan/status";
 import { FLEET_TYPE, SINGLE_TYPE } from "../../provider/report/exported";
 
 export const NOW = new Date("2026-11-27T10:00:00Z");
-export const STACK = "prod";
-export const PROJECT = "fleet-ops";
+const STACK = "prod";
+const PROJECT = "fleet-ops";
 
 /** Text that must never reach a report: the serialized provider and a secret's ciphertext. */
 export const PROVIDER_SENTINEL = "exports.handler = __f0; // PROVIDER-CODE-SENTINEL";

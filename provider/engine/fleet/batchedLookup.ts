@@ -10,7 +10,7 @@ export type { BatchGraph };
 export type LookupResult = ManagedDevice | { notFound: true } | { error: Error };
 
 /** The device facts plus the action results, which prove an earlier rotation. */
-export const DEVICE_FIELDS = [...DEVICE_FACT_FIELDS, "deviceActionResults"];
+const DEVICE_FIELDS = [...DEVICE_FACT_FIELDS, "deviceActionResults"];
 
 export async function lookupDevices(
   graph: BatchGraph,

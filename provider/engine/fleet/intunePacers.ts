@@ -6,8 +6,8 @@ import type { Settings } from "../../auth/settings";
 import { WindowPacer } from "./windowPacer";
 
 /** Intune's documented per-app limits (graph.md): 200 POSTs and 2,000 requests per 20 s. */
-export const INTUNE_POST_LIMIT = 200;
-export const INTUNE_REQUEST_LIMIT = 2000;
+const INTUNE_POST_LIMIT = 200;
+const INTUNE_REQUEST_LIMIT = 2000;
 
 export interface IntunePacers {
   posts: WindowPacer;

@@ -7,9 +7,9 @@ import type { FleetPreview } from "../preview";
 import type { FleetPlan } from "./plan";
 
 /** Ids shown per kind before "… (+N)". */
-export const SAMPLE_SIZE = 10;
+const SAMPLE_SIZE = 10;
 /** Ids per detail line. */
-export const DETAIL_CHUNK = 100;
+const DETAIL_CHUNK = 100;
 
 type Names = ReadonlyMap<string, string> | undefined;
 

@@ -4,7 +4,7 @@
 import type { FleetPlan } from "./plan";
 
 export const MAX_ROTATIONS_CONFIG = "bitlocker:maxRotationsPerUpdate";
-export const MAX_ROTATIONS_ENV = "BITLOCKER_MAX_ROTATIONS_PER_UPDATE";
+const MAX_ROTATIONS_ENV = "BITLOCKER_MAX_ROTATIONS_PER_UPDATE";
 
 export type GuardVerdict =
   { allowed: true; wouldRotate: number } | { allowed: false; wouldRotate: number; message: string };

@@ -1,15 +1,7 @@
 // Validation of BitLockerKeyRotationFleet inputs at preview time, as plan/inputs.ts's INPUTS
 // table says. Pure.
-import {
-  checkInputs,
-  isUnknown,
-  MAX_FLEET_SIZE,
-  type CheckFailure,
-  type RotationSettings,
-} from "../inputs";
+import { checkInputs, isUnknown, type CheckFailure, type RotationSettings } from "../inputs";
 import { packIds, unpackIds } from "./packed";
-
-export { MAX_FLEET_SIZE };
 
 export interface FleetInputs extends RotationSettings {
   /** Lower-cased, de-duplicated and sorted, so that order never causes a diff. */

@@ -19,7 +19,7 @@ import { deviceLines, packDevices } from "./packed";
  * (plan/evidence.ts). 1: as 2, but some times may hold the clock of the machine that wrote
  * them (written before the evidence rule, or an answer without a Date header).
  */
-export const FLEET_STATE_VERSION = 3;
+const FLEET_STATE_VERSION = 3;
 
 export interface FleetState extends Omit<FleetInputs, "managedDeviceIds"> {
   stateVersion: number;
@@ -31,6 +31,7 @@ export interface FleetState extends Omit<FleetInputs, "managedDeviceIds"> {
   lastRun?: FleetRunSummary;
 }
 
+/** @public (in the declaration of the engine's exported functions) */
 export interface FleetRunSummary {
   at: string;
   rotated: number;

@@ -1,12 +1,5 @@
 // End-to-end harness: the real `pulumi` CLI against temporary projects. See project.ts.
-export {
-  DEFAULT_TIMEOUT_MS,
-  E2E_TMP_DIR,
-  REPO_DIR,
-  pulumiBinDir,
-  pulumiEnv,
-  type PulumiEnvOptions,
-} from "./env";
+export { E2E_TMP_DIR, REPO_DIR, pulumiBinDir } from "./env";
 export {
   RunningCommand,
   cmdline,
@@ -15,30 +8,10 @@ export {
   parentOf,
   providerHosts,
   type CommandResult,
-  type OutputCondition,
 } from "./process";
-export {
-  CommandError,
-  PulumiProject,
-  type ConfigValue,
-  type PreviewResult,
-  type ProjectOptions,
-  type RunOptions,
-} from "./project";
-export type {
-  PendingOperation,
-  PreviewJson,
-  PreviewStep,
-  ResourceState,
-  StackExport,
-} from "./types";
+export { PulumiProject, type ProjectOptions } from "./project";
+export type { PreviewJson, PreviewStep, ResourceState, StackExport } from "./types";
 import type { PreviewJson, PreviewStep } from "./types";
-
-/** The resource type in a URN: `urn:pulumi:stack::project::a$b::name` → `b`. */
-export function urnType(urn: string): string {
-  const qualified = urn.split("::")[2] ?? "";
-  return qualified.split("$").pop() ?? "";
-}
 
 /** The resource name in a URN (its last `::` part). */
 export function urnName(urn: string): string {

@@ -40,7 +40,7 @@ export interface ProjectOptions {
   timeoutMs?: number;
 }
 
-export interface ConfigValue {
+interface ConfigValue {
   value: string;
   secret?: boolean;
   /** `--path`: the key is a property path (`a.b[0]`). */
@@ -338,7 +338,7 @@ export class PulumiProject {
 }
 
 /** A pulumi command that failed; the message carries the whole output. */
-export class CommandError extends Error {
+class CommandError extends Error {
   constructor(
     readonly result: CommandResult,
     why = `exited with ${result.code ?? result.signal}${result.killed ? " (killed by the harness)" : ""}`,

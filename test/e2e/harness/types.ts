@@ -19,7 +19,7 @@ export interface ResourceState {
 }
 
 /** An operation the engine started but never saw finish (left by a crash). */
-export interface PendingOperation {
+interface PendingOperation {
   resource: ResourceState;
   type: "creating" | "updating" | "deleting" | "reading" | "importing" | string;
 }
