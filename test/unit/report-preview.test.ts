@@ -84,9 +84,11 @@ describe("report preview: real `pulumi preview --json` output", () => {
       { message: "[bitlocker] something about no resource\n", severity: "info#err" },
     );
     const r = readPreview(doc);
-    assert.deepEqual(singleOf(r)!.notes, [
-      `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap`,
-    ]);
+    // Its own preview line ("will rotate device <id> (<name>)") and the one added here.
+    const notes = singleOf(r)!.notes;
+    assert.equal(notes.length, 2);
+    assert.match(notes[0]!, new RegExp(`^\\[bitlocker\\] will rotate device ${id} \\(`));
+    assert.equal(notes[1], `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap`);
     assert.deepEqual(r.notes, ["[bitlocker] something about no resource"]);
     assert.equal(fleetOf(r).notes.length, 1);
   });
@@ -105,7 +107,11 @@ describe("report preview: real `pulumi preview --json` output", () => {
     assert.match(fleet.errors[0]!, /would rotate 14 device\(s\).*allows \(12\)/);
     assert.deepEqual(
       fleet.notes.map((n) => n.slice(0, 40)),
-      ["[bitlocker] fleet desktops: rotate 14 (i", "[bitlocker] refused: fleet desktops woul"],
+      [
+        "[bitlocker] fleet desktops: rotate 14 (i",
+        "[bitlocker] fleet desktops: rotate (if e", // the detail line: all 14 ids
+        "[bitlocker] refused: fleet desktops woul",
+      ],
     );
     assert.deepEqual(r.other, [], "no stack trace lines");
     const { code, stdout } = await run(
@@ -129,6 +135,31 @@ describe("report preview: real `pulumi preview --json` output", () => {
       fleetOf(r).errors[0]!,
       /managedDeviceIds .* 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"/,
     );
+  });
+
+  it("check failure of a big fleet: the comment keeps the reason, not Pulumi's echo of every id", async () => {
+    // Pulumi quotes the whole value before the reason ("value {<id>\n<id>…} has a problem: …");
+    // 50,000 packed ids would push the reason past any line limit.
+    const ids = Array.from(
+      { length: 50_000 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    const big = fixture("check-failure").replace(
+      /value \{[^}]*\}/g,
+      `value {${[...ids, "DESKTOP-42"].join("\\n")}}`,
+    );
+    const r = parsePreview(big);
+    assert.match(
+      fleetOf(r).errors[0]!,
+      /^.*property managedDeviceIds has a problem: 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"$/,
+    );
+    const { code, stdout } = await run(["preview", "-", "--format", "markdown"], big);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /> ❌ .*managedDeviceIds has a problem: 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"/,
+    );
+    assert.ok(!stdout.includes(ids[0]!), "no id of the echoed value");
   });
 
   it("markdown: counts in the table, each list in a <details>, the provider's line", async () => {
