@@ -13,6 +13,9 @@ import {
   renderPreviewMarkdown,
   renderPreviewText,
 } from "../../provider/report/previewRender";
+import { describeFleetPlan, detailFleetPlan } from "../../provider/plan/fleet/describe";
+import { planFleet } from "../../provider/plan/fleet/plan";
+import type { FleetInputs } from "../../provider/plan/fleet/inputs";
 
 const DIR = path.join(__dirname, "fixtures", "preview");
 const fixture = (name: string) => readFileSync(path.join(DIR, `${name}.json`), "utf8");
@@ -221,6 +224,42 @@ describe("report preview: a fleet of 50,000 devices within GitHub's comment limi
     assert.ok(md.includes(singleOf(report)!.plan!.rotate[0]!));
     const text = renderPreviewText(report);
     assert.equal((text.match(/^ {2}rotate 0b7c5a2e/gm) ?? []).length, N);
+  });
+
+  it("with the provider's detail lines (every id, 100 a line) the comment keeps its shape", () => {
+    // A new fleet of 5,000 prints 51 lines of up to ~5,000 characters at preview: cut to 2,000
+    // each and 40 per resource, they alone exceed the limit. The comment must still close its
+    // blocks, keep the device lists and fit, by showing fewer of those lines.
+    const n = 5_000;
+    const ids = Array.from({ length: n }, (_, i) => id(i));
+    const doc = JSON.parse(fixture("create"));
+    const step = doc.steps.find((s: { urn: string }) => s.urn.endsWith("::desktops"));
+    step.newState.inputs.managedDeviceIds = ids.join("\n");
+    const plan = planFleet(undefined, {
+      managedDeviceIds: ids,
+      rotationToken: "2026-Q4",
+      rotateOnCreate: true,
+    } as FleetInputs);
+    const lines = [
+      describeFleetPlan("desktops", plan, true)!,
+      ...detailFleetPlan("desktops", plan),
+    ];
+    assert.ok(lines.length > 40);
+    doc.diagnostics = [
+      ...doc.diagnostics.filter((d: { message: string }) => !d.message.includes("fleet desktops")),
+      ...lines.map((l) => ({ message: `[bitlocker] ${l}\n`, severity: "info#err" })),
+    ];
+    const md = renderPreviewMarkdown(readPreview(doc), {
+      marker: "m",
+      maxChars: GITHUB_COMMENT_LIMIT,
+    });
+    assert.ok(md.length <= GITHUB_COMMENT_LIMIT, `${md.length} characters`);
+    assert.ok(!/comment cut at/.test(md), "not cut as raw text");
+    assert.equal((md.match(/^`{3,}/gm) ?? []).length % 2, 0, "every code block closed");
+    assert.equal(md.split("<details>").length, md.split("</details>").length);
+    assert.match(md, /<details><summary>5000 device\(s\) would rotate \(if eligible\)<\/summary>/);
+    assert.match(md, /\[bitlocker\] fleet desktops: new fleet of 5000: rotate 5000/);
+    assert.match(md, /more line\(s\), see the job log/);
   });
 
   it("a smaller --max-chars is kept too", () => {
