@@ -7,6 +7,7 @@ import { classifyReadDevice } from "./fleet/classify";
 import { recordTime } from "./fleet/classify";
 import { desiredToken, type FleetInputs } from "./fleet/inputs";
 import { recordsOnGraphClock, type FleetPlan, type FleetState } from "./fleet/plan";
+import { deviceLines } from "./fleet/packed";
 import { parseRecord, tokenHash } from "./fleet/record";
 import { ROTATE_PERMISSION } from "./permissions";
 import { describeUnmet, unmetPrerequisites } from "./prerequisites";
@@ -152,6 +153,8 @@ export function previewFleet(
     m.set(k, [...(m.get(k) ?? []), id]);
   const settle = new Set(plan.settle);
   const graphClock = recordsOnGraphClock(olds);
+  // Either form of `devices` (packed since stateVersion 3), as the run reads it.
+  const oldLines = deviceLines(olds?.devices);
   for (const id of [...plan.settle, ...plan.rotate]) {
     const found = seen.get(id);
     if (found === undefined || "error" in found) {
@@ -161,7 +164,7 @@ export function previewFleet(
     }
     const device = "notFound" in found ? undefined : found;
     if (device?.deviceName) p.names.set(id, device.deviceName);
-    const line = olds?.devices?.[id];
+    const line = oldLines.get(id);
     const old = line === undefined ? undefined : parseRecord(line);
     const lost = settle.has(id) ? old : undefined;
     const decision = classifyReadDevice({

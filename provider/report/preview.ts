@@ -137,7 +137,7 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
   // has no step, and the provider's lines about it come before its error.
   for (const d of diagnostics) {
     if (d.severity !== "error") continue;
-    const text = d.message.replace(/\s+$/, "").replace(/^error: /, "");
+    const text = withoutEchoedValue(d.message.replace(/\s+$/, "").replace(/^error: /, ""));
     if (!d.urn || ![FLEET_TYPE, SINGLE_TYPE].includes(typeOf(d.urn))) {
       report.errors.push(text);
       continue;
@@ -175,6 +175,15 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
     }
   }
   return report;
+}
+
+/**
+ * Pulumi quotes a refused input's whole value before the reason ("property managedDeviceIds
+ * value {<id>\n<id>…} has a problem: …"): for a fleet, every id, which would push the reason
+ * out of the comment. The reason is what a reviewer acts on; the value is in the program.
+ */
+function withoutEchoedValue(text: string): string {
+  return text.replace(/(property \S+) value \{[\s\S]*\} (has a problem: )/, "$1 $2");
 }
 
 /** Does a provider line name this resource? Fleets by label ("fleet L:"), single devices by id. */

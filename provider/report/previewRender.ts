@@ -32,6 +32,8 @@ const LISTS: { kind: ListKind; title: (n: number) => string }[] = [
 const MAX_LINE = 2_000;
 /** Lines per resource in the comment. */
 const MAX_LINES = 40;
+/** Lines per resource tried in turn when the comment would be too long. */
+const NOTE_LINES = [MAX_LINES, 10, 3, 1];
 
 export function renderPreviewMarkdown(
   report: PreviewReport,
@@ -40,12 +42,17 @@ export function renderPreviewMarkdown(
   // Every list whole, if it fits; otherwise each list gets a share of the room left.
   const full = markdown(report, options.marker, () => Infinity);
   if (full.length <= options.maxChars) return full;
-  const none = markdown(report, options.marker, () => 0);
-  const shown = shares(report, options.maxChars - none.length - 200);
-  const cut = markdown(report, options.marker, (r, k) => shown.get(`${r.urn} ${k}`) ?? 0);
-  if (cut.length <= options.maxChars) return cut;
-  // Only a great many provider lines get here (each is cut at MAX_LINE, MAX_LINES per resource):
-  // the text itself is cut, which may leave a block open; the job log has everything.
+  // A big fleet's provider lines (its first line, then every id, 100 a line) can fill the
+  // comment alone: fewer of them per resource before any raw cut (the job log has them all).
+  let none = "";
+  for (const lines of NOTE_LINES) {
+    none = markdown(report, options.marker, () => 0, lines);
+    const shown = shares(report, options.maxChars - none.length - 200);
+    const cut = markdown(report, options.marker, (r, k) => shown.get(`${r.urn} ${k}`) ?? 0, lines);
+    if (cut.length <= options.maxChars) return cut;
+  }
+  // Only a great many resources get here: the text itself is cut, which may leave a block
+  // open; the job log has everything.
   const note = `\n\n… comment cut at ${options.maxChars} characters; see the job log for the whole preview\n`;
   return none.slice(0, Math.max(0, options.maxChars - note.length)) + note;
 }
@@ -74,6 +81,7 @@ function markdown(
   report: PreviewReport,
   marker: string,
   shown: (r: PreviewResource, kind: ListKind) => number,
+  noteLines = MAX_LINES,
 ): string {
   const out: string[] = [`<!-- ${marker.replace(/--/g, "—")} -->`];
   const where = [report.project, report.stack].filter(Boolean).join("/");
@@ -117,7 +125,8 @@ function markdown(
     out.push(`#### ${title(r)}: ${r.op}`, "");
     if (r.errors.length) out.push(...quote(r.errors.map((e) => `❌ ${e}`)), "");
     if (r.unknown) out.push(`Not known at preview: ${r.unknown}.`, "");
-    if (r.notes.length) out.push("What the provider said at preview:", "", ...block(r.notes), "");
+    if (r.notes.length)
+      out.push("What the provider said at preview:", "", ...block(r.notes, true, noteLines), "");
     for (const { kind, title: t } of lists) {
       const ids = r.plan![kind];
       const n = Math.min(ids.length, shown(r, kind));
@@ -154,18 +163,17 @@ function md(s: string): string {
   return s.replace(/`/g, "'");
 }
 
-function cutLines(lines: readonly string[]): string[] {
+function cutLines(lines: readonly string[], max = MAX_LINES): string[] {
   const kept = lines
-    .slice(0, MAX_LINES)
+    .slice(0, max)
     .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)} … (cut, see the job log)` : l));
-  if (lines.length > MAX_LINES)
-    kept.push(`… ${lines.length - MAX_LINES} more line(s), see the job log`);
+  if (lines.length > max) kept.push(`… ${lines.length - max} more line(s), see the job log`);
   return kept;
 }
 
 /** A fenced block longer than any run of backticks inside it; `cut`: provider text, not ids. */
-function block(lines: readonly string[], cut = true): string[] {
-  const kept = cut ? cutLines(lines) : [...lines];
+function block(lines: readonly string[], cut = true, max = MAX_LINES): string[] {
+  const kept = cut ? cutLines(lines, max) : [...lines];
   const longest = Math.max(
     2,
     ...kept.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))),

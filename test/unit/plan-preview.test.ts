@@ -11,6 +11,7 @@ import {
 import { describeFleetPlan, detailFleetPlan } from "../../provider/plan/fleet/describe";
 import { planFleet } from "../../provider/plan/fleet/plan";
 import { formatRecord, tokenHash } from "../../provider/plan/fleet/record";
+import { packDevices } from "../../provider/plan/fleet/packed";
 import type { FleetInputs } from "../../provider/plan/fleet/inputs";
 import { rotationResult, windowsDevice } from "../support/devices";
 
@@ -149,6 +150,27 @@ describe("plan/preview: a fleet's skips, known at preview", () => {
       deviceActionResults: [rotationResult({ startDateTime: "2026-11-20T00:00:00Z" })],
     });
     const plan = planFleet(old, inputs(["a"], "B"));
+    const p = previewFleet(plan, old, inputs(["a"], "B"), new Map([["a", rotatedSince]]), AT);
+    assert.deepEqual(p.rotate, []);
+    assert.deepEqual(p.recorded, ["a"]);
+  });
+
+  it("packed state (stateVersion 3): the old record is found, as `up` finds it", () => {
+    // `up` reads records through deviceLines (either form); preview must too, or it announces
+    // a rotation that `up` then records without sending.
+    const line = formatRecord({
+      status: "requested",
+      at: "2026-11-01T00:00:00Z",
+      token: tokenHash("A"),
+    });
+    const old = { stateVersion: 3, devices: packDevices([["a", line]]) };
+    const rotatedSince = windowsDevice({
+      id: "a",
+      deviceName: "DESKTOP-A",
+      deviceActionResults: [rotationResult({ startDateTime: "2026-11-20T00:00:00Z" })],
+    });
+    const plan = planFleet(old, inputs(["a"], "B"));
+    assert.deepEqual(plan.rotate, ["a"]);
     const p = previewFleet(plan, old, inputs(["a"], "B"), new Map([["a", rotatedSince]]), AT);
     assert.deepEqual(p.rotate, []);
     assert.deepEqual(p.recorded, ["a"]);

@@ -13,6 +13,9 @@ import {
   renderPreviewMarkdown,
   renderPreviewText,
 } from "../../provider/report/previewRender";
+import { describeFleetPlan, detailFleetPlan } from "../../provider/plan/fleet/describe";
+import { planFleet } from "../../provider/plan/fleet/plan";
+import type { FleetInputs } from "../../provider/plan/fleet/inputs";
 
 const DIR = path.join(__dirname, "fixtures", "preview");
 const fixture = (name: string) => readFileSync(path.join(DIR, `${name}.json`), "utf8");
@@ -84,9 +87,11 @@ describe("report preview: real `pulumi preview --json` output", () => {
       { message: "[bitlocker] something about no resource\n", severity: "info#err" },
     );
     const r = readPreview(doc);
-    assert.deepEqual(singleOf(r)!.notes, [
-      `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap`,
-    ]);
+    // Its own preview line ("will rotate device <id> (<name>)") and the one added here.
+    const notes = singleOf(r)!.notes;
+    assert.equal(notes.length, 2);
+    assert.match(notes[0]!, new RegExp(`^\\[bitlocker\\] will rotate device ${id} \\(`));
+    assert.equal(notes[1], `[bitlocker] device ${id.toUpperCase()} (LAPTOP-9) is near the key cap`);
     assert.deepEqual(r.notes, ["[bitlocker] something about no resource"]);
     assert.equal(fleetOf(r).notes.length, 1);
   });
@@ -105,7 +110,11 @@ describe("report preview: real `pulumi preview --json` output", () => {
     assert.match(fleet.errors[0]!, /would rotate 14 device\(s\).*allows \(12\)/);
     assert.deepEqual(
       fleet.notes.map((n) => n.slice(0, 40)),
-      ["[bitlocker] fleet desktops: rotate 14 (i", "[bitlocker] refused: fleet desktops woul"],
+      [
+        "[bitlocker] fleet desktops: rotate 14 (i",
+        "[bitlocker] fleet desktops: rotate (if e", // the detail line: all 14 ids
+        "[bitlocker] refused: fleet desktops woul",
+      ],
     );
     assert.deepEqual(r.other, [], "no stack trace lines");
     const { code, stdout } = await run(
@@ -129,6 +138,31 @@ describe("report preview: real `pulumi preview --json` output", () => {
       fleetOf(r).errors[0]!,
       /managedDeviceIds .* 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"/,
     );
+  });
+
+  it("check failure of a big fleet: the comment keeps the reason, not Pulumi's echo of every id", async () => {
+    // Pulumi quotes the whole value before the reason ("value {<id>\n<id>…} has a problem: …");
+    // 50,000 packed ids would push the reason past any line limit.
+    const ids = Array.from(
+      { length: 50_000 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    const big = fixture("check-failure").replace(
+      /value \{[^}]*\}/g,
+      `value {${[...ids, "DESKTOP-42"].join("\\n")}}`,
+    );
+    const r = parsePreview(big);
+    assert.match(
+      fleetOf(r).errors[0]!,
+      /^.*property managedDeviceIds has a problem: 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"$/,
+    );
+    const { code, stdout } = await run(["preview", "-", "--format", "markdown"], big);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /> ❌ .*managedDeviceIds has a problem: 1 id\(s\) are not GUIDs, e\.g\. "DESKTOP-42"/,
+    );
+    assert.ok(!stdout.includes(ids[0]!), "no id of the echoed value");
   });
 
   it("markdown: counts in the table, each list in a <details>, the provider's line", async () => {
@@ -190,6 +224,42 @@ describe("report preview: a fleet of 50,000 devices within GitHub's comment limi
     assert.ok(md.includes(singleOf(report)!.plan!.rotate[0]!));
     const text = renderPreviewText(report);
     assert.equal((text.match(/^ {2}rotate 0b7c5a2e/gm) ?? []).length, N);
+  });
+
+  it("with the provider's detail lines (every id, 100 a line) the comment keeps its shape", () => {
+    // A new fleet of 5,000 prints 51 lines of up to ~5,000 characters at preview: cut to 2,000
+    // each and 40 per resource, they alone exceed the limit. The comment must still close its
+    // blocks, keep the device lists and fit, by showing fewer of those lines.
+    const n = 5_000;
+    const ids = Array.from({ length: n }, (_, i) => id(i));
+    const doc = JSON.parse(fixture("create"));
+    const step = doc.steps.find((s: { urn: string }) => s.urn.endsWith("::desktops"));
+    step.newState.inputs.managedDeviceIds = ids.join("\n");
+    const plan = planFleet(undefined, {
+      managedDeviceIds: ids,
+      rotationToken: "2026-Q4",
+      rotateOnCreate: true,
+    } as FleetInputs);
+    const lines = [
+      describeFleetPlan("desktops", plan, true)!,
+      ...detailFleetPlan("desktops", plan),
+    ];
+    assert.ok(lines.length > 40);
+    doc.diagnostics = [
+      ...doc.diagnostics.filter((d: { message: string }) => !d.message.includes("fleet desktops")),
+      ...lines.map((l) => ({ message: `[bitlocker] ${l}\n`, severity: "info#err" })),
+    ];
+    const md = renderPreviewMarkdown(readPreview(doc), {
+      marker: "m",
+      maxChars: GITHUB_COMMENT_LIMIT,
+    });
+    assert.ok(md.length <= GITHUB_COMMENT_LIMIT, `${md.length} characters`);
+    assert.ok(!/comment cut at/.test(md), "not cut as raw text");
+    assert.equal((md.match(/^`{3,}/gm) ?? []).length % 2, 0, "every code block closed");
+    assert.equal(md.split("<details>").length, md.split("</details>").length);
+    assert.match(md, /<details><summary>5000 device\(s\) would rotate \(if eligible\)<\/summary>/);
+    assert.match(md, /\[bitlocker\] fleet desktops: new fleet of 5000: rotate 5000/);
+    assert.match(md, /more line\(s\), see the job log/);
   });
 
   it("a smaller --max-chars is kept too", () => {
