@@ -8,6 +8,7 @@
 // Pure: the JSON text in, a PreviewReport out.
 import { checkFleet, fleetInputsOf } from "../plan/fleet/inputs";
 import { deviceLines } from "../plan/fleet/packed";
+import { readAtPreview } from "./previewLines";
 import { planFleet, type FleetState } from "../plan/fleet/plan";
 import { isUnknown } from "../plan/inputs";
 import { rotatesOnUpdate, type SingleDeviceInputs } from "../plan/singleDevicePlan";
@@ -24,6 +25,10 @@ export interface DevicePlan {
   settle: string[];
   forget: string[];
   unchanged: number;
+  /** Read at preview and found not eligible: "id (reason)"; `up` records the skip, sends nothing. */
+  skip: string[];
+  /** Read at preview and found rotated since their record: `up` records them, sends nothing. */
+  recorded: string[];
 }
 
 export interface PreviewResource {
@@ -174,6 +179,20 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
       (owner ? owner.notes : report.notes).push(line.replace(/\s+$/, ""));
     }
   }
+  // What the fleet's preview read: its skips and its rotations already made leave the lists.
+  for (const r of report.resources) {
+    if (r.kind !== "fleet" || !r.plan) continue;
+    const read = readAtPreview(labels.get(r)!, r.notes);
+    const key = (id: string) => id.toLowerCase();
+    const sent = (id: string) => !read.skip.has(key(id)) && !read.recorded.has(key(id));
+    const mayBeSent = [...r.plan.rotate, ...r.plan.settle];
+    r.plan.skip = mayBeSent
+      .filter((id) => read.skip.has(id))
+      .map((id) => `${id} (${read.skip.get(id)})`);
+    r.plan.recorded = mayBeSent.filter((id) => read.recorded.has(key(id)));
+    r.plan.rotate = r.plan.rotate.filter(sent);
+    r.plan.settle = r.plan.settle.filter(sent);
+  }
   return report;
 }
 
@@ -194,7 +213,15 @@ function mentions(line: string, r: PreviewResource, key: string): boolean {
 
 type Derived = { plan: DevicePlan } | { unknown: string };
 
-const empty = (): DevicePlan => ({ rotate: [], adopt: [], settle: [], forget: [], unchanged: 0 });
+const empty = (): DevicePlan => ({
+  rotate: [],
+  adopt: [],
+  settle: [],
+  forget: [],
+  unchanged: 0,
+  skip: [],
+  recorded: [],
+});
 
 function fleetPlan(step: Step): Derived {
   const olds = decode(step.oldState?.outputs);
@@ -231,6 +258,8 @@ function fleetPlan(step: Step): Derived {
       settle: p.settle,
       forget: p.forget,
       unchanged: p.unchanged.length,
+      skip: [],
+      recorded: [],
     },
   };
 }

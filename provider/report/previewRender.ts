@@ -17,12 +17,20 @@ export function defaultMarker(report: Pick<PreviewReport, "stack">): string {
   return `bitlocker-preview:${report.stack ?? "stack"}`;
 }
 
-type ListKind = "rotate" | "settle" | "adopt" | "forget";
+type ListKind = "rotate" | "settle" | "skip" | "recorded" | "adopt" | "forget";
 const LISTS: { kind: ListKind; title: (n: number) => string }[] = [
   { kind: "rotate", title: (n) => `${n} device(s) would rotate (if eligible)` },
   {
     kind: "settle",
     title: (n) => `${n} device(s) with a lost answer: read first, rotated only if it did not land`,
+  },
+  {
+    kind: "skip",
+    title: (n) => `${n} device(s) would be skipped, as the preview read them (reason after each)`,
+  },
+  {
+    kind: "recorded",
+    title: (n) => `${n} device(s) already rotated since their record: recorded, not sent`,
   },
   { kind: "adopt", title: (n) => `${n} device(s) would be adopted without rotating` },
   { kind: "forget", title: (n) => `${n} device(s) would be forgotten (nothing sent)` },
@@ -101,19 +109,28 @@ function markdown(
   } else {
     out.push(
       `${report.failed ? "" : "**"}${rotating} device(s) would rotate${report.failed ? "" : "**"}` +
+        (total("skip") ? `, ${total("skip")} skipped (read at preview)` : "") +
+        (total("recorded") ? `, ${total("recorded")} already rotated (recorded, not sent)` : "") +
         (total("adopt") ? `, ${total("adopt")} adopted without rotating` : "") +
         (total("forget") ? `, ${total("forget")} forgotten` : "") +
         (unknown ? `; ${unknown} resource(s) not known at preview` : "") +
         ". Devices that cannot rotate (gone, not eligible, at the key cap) are skipped with the reason, as the provider's lines say.",
       "",
-      "| Resource | Change | Rotate | Settle first | Adopt | Forget | Unchanged |",
-      "|---|---|--:|--:|--:|--:|--:|",
+      "| Resource | Change | Rotate | Settle first | Skip | Adopt | Forget | Unchanged |",
+      "|---|---|--:|--:|--:|--:|--:|--:|",
     );
     for (const r of report.resources) {
       const p = r.plan;
       const cells = p
-        ? [p.rotate.length, p.settle.length, p.adopt.length, p.forget.length, p.unchanged]
-        : ["?", "?", "?", "?", "?"];
+        ? [
+            p.rotate.length,
+            p.settle.length,
+            p.skip.length,
+            p.adopt.length,
+            p.forget.length,
+            p.unchanged + p.recorded.length,
+          ]
+        : ["?", "?", "?", "?", "?", "?"];
       out.push(`| ${title(r)} | ${r.op}${r.errors.length ? " ❌" : ""} | ${cells.join(" | ")} |`);
     }
     out.push("");
@@ -202,7 +219,7 @@ export function renderPreviewText(report: PreviewReport): string {
       "",
       `${r.kind === "fleet" ? "fleet" : "device"} ${r.name}: ${r.op}` +
         (p
-          ? `: rotate ${p.rotate.length}, settle first ${p.settle.length}, adopt ${p.adopt.length}, forget ${p.forget.length}, unchanged ${p.unchanged}`
+          ? `: rotate ${p.rotate.length}, settle first ${p.settle.length}, skip ${p.skip.length}, recorded ${p.recorded.length}, adopt ${p.adopt.length}, forget ${p.forget.length}, unchanged ${p.unchanged}`
           : `: not known at preview (${r.unknown})`),
     );
     for (const e of r.errors) out.push(`  error: ${e}`);

@@ -173,8 +173,8 @@ describe("report preview: real `pulumi preview --json` output", () => {
     assert.equal(code, 0);
     assert.match(stdout, /^<!-- x -->\n/);
     assert.match(stdout, /\*\*6 device\(s\) would rotate\*\*, 2 forgotten\./);
-    assert.match(stdout, /\| fleet `desktops` \| update \| 5 \| 0 \| 0 \| 2 \| 7 \|/);
-    assert.match(stdout, /\| device `helpdesk` \| update \| 1 \| 0 \| 0 \| 0 \| 0 \|/);
+    assert.match(stdout, /\| fleet `desktops` \| update \| 5 \| 0 \| 0 \| 0 \| 2 \| 7 \|/);
+    assert.match(stdout, /\| device `helpdesk` \| update \| 1 \| 0 \| 0 \| 0 \| 0 \| 0 \|/);
     assert.match(stdout, /<details><summary>5 device\(s\) would rotate \(if eligible\)<\/summary>/);
     assert.match(
       stdout,
@@ -194,6 +194,73 @@ describe("report preview: real `pulumi preview --json` output", () => {
     assert.match(wrong.stderr, /not the output of `pulumi preview --json`/);
     assert.equal((await run(["preview", "-", "--max-chars", "10"], fixture("update"))).code, 2);
   });
+});
+
+describe("report preview: what the fleet's preview read (skips, rotations already made)", () => {
+  // The update fixture, its fleet's provider lines replaced by what describe.ts writes after
+  // preview reads found some devices not eligible and one rotated since its record.
+  function withReads(skipped: number) {
+    const doc = JSON.parse(fixture("update"));
+    const planned = fleetOf(readPreview(doc)).plan!;
+    const extra = Array.from(
+      { length: skipped },
+      (_, i) => `0b7c5a2e-1111-4a2b-9c3d-${String(i + 1).padStart(12, "0")}`,
+    );
+    const all = [...planned.rotate, ...extra];
+    const step = doc.steps.find((x: { urn: string }) => x.urn.endsWith("::desktops"));
+    step.newState.inputs.managedDeviceIds = [
+      ...String(step.newState.inputs.managedDeviceIds).split("\n"),
+      ...extra,
+    ].join("\n");
+    // Past 10 of a kind, its ids are in the detail lines only.
+    const kept = skipped ? 12 : 1;
+    const [rotating, recorded] = [all.slice(0, 3), all.slice(3, 3 + kept)];
+    const notWindows = all.slice(3 + kept);
+    const plan = {
+      rotate: all,
+      settle: [],
+      adopt: [],
+      forget: planned.forget,
+      unchanged: Array.from({ length: planned.unchanged }, () => "x"),
+    };
+    const preview = {
+      rotate: rotating,
+      skip: new Map([["notWindows", notWindows]]),
+      recorded,
+      unread: new Map<string, string[]>(),
+      names: new Map([[notWindows[0]!, "MAC-1"]]),
+    };
+    const lines = [
+      describeFleetPlan("desktops", plan as never, false, preview)!,
+      ...detailFleetPlan("desktops", plan as never, preview),
+    ].map((l) => `[bitlocker] ${l}`);
+    doc.diagnostics = [
+      ...doc.diagnostics.filter((d: { message: string }) => !d.message.includes("fleet desktops")),
+      { message: lines.join("\n") + "\n", severity: "info#err" },
+    ];
+    return { doc, rotating, recorded, notWindows };
+  }
+
+  for (const skipped of [0, 40]) {
+    it(`the comment counts only what up sends: ${skipped ? "skips in detail lines" : "skips in the summary line"}`, () => {
+      const { doc, rotating, recorded, notWindows } = withReads(skipped);
+      const fleet = fleetOf(readPreview(doc));
+      const sorted = (a: string[]) => [...a].sort();
+      assert.deepEqual(sorted(fleet.plan!.rotate), sorted(rotating));
+      assert.deepEqual(sorted(fleet.plan!.recorded), sorted(recorded));
+      assert.deepEqual(
+        sorted(fleet.plan!.skip),
+        sorted(notWindows.map((id) => `${id} (notWindows)`)),
+      );
+      const md = renderPreviewMarkdown(readPreview(doc), {
+        marker: "x",
+        maxChars: GITHUB_COMMENT_LIMIT,
+      });
+      assert.match(md, /\*\*4 device\(s\) would rotate\*\*/); // 3 of the fleet, 1 single device
+      assert.match(md, new RegExp(`, ${notWindows.length} skipped \\(read at preview\\)`));
+      assert.match(md, new RegExp(`, ${recorded.length} already rotated \\(recorded, not sent\\)`));
+    });
+  }
 });
 
 describe("report preview: a fleet of 50,000 devices within GitHub's comment limit", () => {
