@@ -4,7 +4,7 @@
 //   - preview and up show no change, and up sends nothing (0 POSTs, 0 updates);
 //   - the next token rotates each device exactly once and writes state version 3;
 //   - an up after that sends nothing.
-// The old package is built from OLD_COMMIT (git archive + tsc), as a user had it installed.
+// The old package is its npm tarball (test/e2e/fixtures), as a user had it installed.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -25,30 +25,37 @@ import {
   windowsDevice,
 } from "./support";
 
-/** The last commit whose fleet wrote state version 2 (devices keyed by id). */
-const OLD_COMMIT = "c91fef98a4896fd12dc6c078281f267d9db3f1b1";
+/**
+ * The package as a user had it installed before state version 3: `npm pack` of the last commit
+ * whose fleet wrote state version 2 (c91fef9), kept as a fixture so the test needs no git
+ * history (a CI clone may be shallow).
+ */
+const OLD_TARBALL = path.join(__dirname, "fixtures", "pulumi-intune-bitlocker-0.1.0-c91fef9.tgz");
 
-/** The package at OLD_COMMIT, built once into .e2e-tmp/ (inside the repo: it resolves its deps). */
+/** The old tarball, unpacked once into .e2e-tmp/. */
 function oldPackage(): string {
-  const root = path.join(E2E_TMP_DIR, `old-package-${OLD_COMMIT.slice(0, 12)}`);
-  const dir = path.join(root, "provider");
+  const root = path.join(E2E_TMP_DIR, "old-package-c91fef9");
+  const dir = path.join(root, "package");
   if (!fs.existsSync(path.join(dir, "dist", "engine", "fleet.js"))) {
     fs.rmSync(root, { recursive: true, force: true });
     fs.mkdirSync(root, { recursive: true });
-    const tar = execFileSync("git", ["archive", OLD_COMMIT, "provider", "tsconfig.json"], {
-      cwd: REPO_DIR,
-      maxBuffer: 256 * 2 ** 20,
-    });
-    execFileSync("tar", ["-x", "-C", root], { input: tar });
-    execFileSync(path.join(REPO_DIR, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], {
-      cwd: dir,
-    });
+    execFileSync("tar", ["-xzf", OLD_TARBALL, "-C", root]);
   }
   return dir;
 }
 
-/** Installs a built package into the project, as `npm install` of that version would. */
+/**
+ * Installs a built package into the project, as `npm install` of that version would. The
+ * project gets its own @pulumi/pulumi too: Pulumi's serializer resolves the package's
+ * package.json from @pulumi/pulumi's location, which must find this copy, not the repository's
+ * (whose exports name the entry modules differently), as in a user's project.
+ */
 function install(project: PulumiProject, from: string): void {
+  const pulumi = path.join(project.dir, "node_modules", "@pulumi", "pulumi");
+  if (!fs.existsSync(pulumi))
+    fs.cpSync(path.join(REPO_DIR, "node_modules", "@pulumi", "pulumi"), pulumi, {
+      recursive: true,
+    });
   const dest = path.join(project.dir, "node_modules", "pulumi-intune-bitlocker");
   fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(dest, { recursive: true });
