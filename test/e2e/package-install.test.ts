@@ -3,6 +3,7 @@
 // in a temp dir outside the repository, run by the real Pulumi CLI with the plugins that take
 // `node` from PATH, as the official ones do, against the simulated tenant from the simulator's
 // own tarball. No NODE_PRESERVE_SYMLINKS: an installed package must not need it.
+import { unpackIds } from "../../provider/plan/fleet/packed";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -218,7 +219,9 @@ describe("the package a user installs: tarballs into the README's project with n
             "--prefer-offline",
           ],
           dir,
-          env,
+          // Yarn 1 caches a `file:` tarball by name and version: a shared cache would install
+          // the 0.1.0 of an earlier checkout. A CI runner's cache is empty; so is this one.
+          { ...env, YARN_CACHE_FOLDER: path.join(dir, ".yarn-cache") },
         ),
     },
   ];
@@ -328,7 +331,8 @@ describe("the package a user installs: tarballs into the README's project with n
         for (const r of resources)
           assert.equal(r.outputs?.__provider, GOLDEN_PROVIDERS[r.type], r.type);
         const helpdesk = single[0]!.inputs!.managedDeviceId as string;
-        const desktops = fleet[0]!.inputs!.managedDeviceIds as string[];
+        // Inputs hold the id list packed, one id a line (state version 3).
+        const desktops = unpackIds(fleet[0]!.inputs!.managedDeviceIds as string);
         const expected = [helpdesk, ...desktops].sort();
         assert.ok(
           desktops.length >= 2,

@@ -71,7 +71,7 @@ describe("e2e: the pull-request comment from pulumi preview --json (pulumi CLI â
     const { md, text } = await comment(project);
     assert.match(md, /^<!-- bitlocker-preview:e2e -->\n/);
     assert.match(md, /\*\*6 device\(s\) would rotate\*\*/);
-    assert.match(md, /\| fleet `fleet` \| create \| 6 \| 0 \| 0 \| 0 \| 0 \|/);
+    assert.match(md, /\| fleet `fleet` \| create \| 6 \| 0 \| 0 \| 0 \| 0 \| 0 \|/);
     assert.match(md, /```text\n\[bitlocker\] fleet fleet: new fleet of 6: rotate 6/);
     const announced = listed(md, /<details><summary>6 device\(s\) would rotate/);
     assert.equal((text.match(/^ {2}rotate /gm) ?? []).length, 6, "the job log lists them all");
@@ -87,7 +87,7 @@ describe("e2e: the pull-request comment from pulumi preview --json (pulumi CLI â
       rotateOnCreate: false,
     });
     const { md } = await comment(project);
-    assert.match(md, /\| fleet `fleet` \| update \| 0 \| 0 \| 2 \| 1 \| 5 \|/);
+    assert.match(md, /\| fleet `fleet` \| update \| 0 \| 0 \| 0 \| 2 \| 1 \| 5 \|/);
     assert.deepEqual(
       listed(md, /<details><summary>2 device\(s\) would be adopted/).sort(),
       ids.slice(6, 8).sort(),

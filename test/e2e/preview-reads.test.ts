@@ -3,6 +3,7 @@
 // reads the devices a change would rotate (engine/previewReads.ts): it names each rotation and
 // each skip by reason, fails where `up` would fail (no credential, a permission missing, a
 // single resource on a device that does not exist or cannot rotate), and writes nothing.
+import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import * as assert from "node:assert/strict";
 import { ROLES, type SimulatedTenant } from "../../simulator/index";
 import { PulumiProject } from "./harness";
@@ -55,7 +56,10 @@ function announced(out: string): Announced {
 
 /** What `up` did: the devices the tenant accepted a rotation for, and the skips state records. */
 async function done(tenant: SimulatedTenant, project: PulumiProject) {
-  const devices = outs(fleetOf(await project.exportStack())).devices as Record<string, string>;
+  // State version 3 packs `devices` (record line → ids): read it as id → line.
+  const devices = fleetDeviceRecords(
+    outs(fleetOf(await project.exportStack())).devices as Record<string, string>,
+  );
   const skip = new Map<string, string[]>();
   for (const [id, line] of Object.entries(devices)) {
     const [status, , , detail] = line.split(" ");
