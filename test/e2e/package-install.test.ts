@@ -219,9 +219,7 @@ describe("the package a user installs: tarballs into the README's project with n
             "--prefer-offline",
           ],
           dir,
-          // Yarn 1 caches a `file:` tarball by name and version: a shared cache would install
-          // the 0.1.0 of an earlier checkout. A CI runner's cache is empty; so is this one.
-          { ...env, YARN_CACHE_FOLDER: path.join(dir, ".yarn-cache") },
+          env,
         ),
     },
   ];
@@ -331,8 +329,10 @@ describe("the package a user installs: tarballs into the README's project with n
         for (const r of resources)
           assert.equal(r.outputs?.__provider, GOLDEN_PROVIDERS[r.type], r.type);
         const helpdesk = single[0]!.inputs!.managedDeviceId as string;
-        // Inputs hold the id list packed, one id a line (state version 3).
-        const desktops = unpackIds(fleet[0]!.inputs!.managedDeviceIds as string);
+        // State version 3 keeps the id list packed, one id a line; an install that resolved an
+        // earlier 0.1.0 (yarn 1 on a machine that ran older checkouts) keeps it as a list.
+        const listed = fleet[0]!.inputs!.managedDeviceIds;
+        const desktops = Array.isArray(listed) ? (listed as string[]) : unpackIds(String(listed));
         const expected = [helpdesk, ...desktops].sort();
         assert.ok(
           desktops.length >= 2,
