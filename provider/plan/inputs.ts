@@ -225,6 +225,17 @@ export interface RotationSettings extends Partial<KeyCapSettings> {
   reason?: string;
 }
 
+/** Inputs of both resources whose change is an update (with or without a rotation). */
+export const UPDATE_INPUTS = [
+  "rotationToken",
+  "rotateOnCreate",
+  "endpoint",
+  "waitFor",
+  "waitTimeoutSeconds",
+  "pollIntervalSeconds",
+  "reason",
+] as const satisfies readonly (keyof RotationSettings | "rotationToken")[];
+
 // The engine's settings type and the table must agree (a compile error otherwise).
 type Agrees<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const settingsAgree: Agrees<

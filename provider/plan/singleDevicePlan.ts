@@ -2,7 +2,13 @@
 // whether update rotates (create rotates unless the `rotateOnCreate` input is false), and
 // the record kept in state.
 import type { DeviceCollection, ManagedDevice } from "../graph/types";
-import { checkInputs, isUnknown, type CheckFailure, type RotationSettings } from "./inputs";
+import {
+  checkInputs,
+  isUnknown,
+  UPDATE_INPUTS,
+  type CheckFailure,
+  type RotationSettings,
+} from "./inputs";
 import type { OutcomeFacts } from "./status";
 import type { UnverifiedRequest } from "./unverifiedRequest";
 import type { RecordTime } from "./evidence";
@@ -44,15 +50,7 @@ export function checkSingleDevice(news: Record<string, unknown>): {
 }
 
 /** Inputs whose change means an update (with or without a rotation). */
-const SETTINGS: (keyof SingleDeviceInputs)[] = [
-  "rotationToken",
-  "rotateOnCreate",
-  "endpoint",
-  "waitFor",
-  "waitTimeoutSeconds",
-  "pollIntervalSeconds",
-  "reason",
-];
+const SETTINGS = UPDATE_INPUTS;
 
 export interface DiffDecision {
   changes: boolean;

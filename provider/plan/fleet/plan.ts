@@ -1,7 +1,7 @@
 // What a fleet run does to each device, decided from the old state and the new inputs only:
 // rotate each device exactly once per token; rotate devices added later; forget removed
 // ones; settle lost answers before resending; touch nothing else.
-import { isUnknown } from "../inputs";
+import { isUnknown, UPDATE_INPUTS } from "../inputs";
 import { desiredToken, type FleetInputs } from "./inputs";
 import {
   parseRecord,
@@ -79,15 +79,8 @@ export function planFleet(olds: Partial<FleetState> | undefined, news: FleetInpu
   return plan;
 }
 
-const SETTINGS: (keyof FleetInputs & keyof FleetState)[] = [
-  "rotationToken",
-  "rotateOnCreate",
-  "endpoint",
-  "waitFor",
-  "waitTimeoutSeconds",
-  "pollIntervalSeconds",
-  "reason",
-];
+/** Inputs whose change means an update (with or without a rotation). */
+const SETTINGS = UPDATE_INPUTS;
 
 export interface FleetDiff {
   changes: boolean;
