@@ -174,22 +174,57 @@ export function resolveMaxRotationsPerUpdate(config: Env, env: Env): number {
   );
 }
 
+/** Bounds of each numeric setting (its default is in DEFAULT_TUNING). */
+const TUNING_RULES = {
+  maxRetries: { min: 0, max: 20, integer: true },
+  retryBudgetSeconds: { min: 0, max: 3600, integer: false, minExclusive: true },
+  requestTimeoutSeconds: { min: 0, max: 600, integer: false, minExclusive: true },
+  postShareOfLimit: { min: 0, max: 1, integer: false, minExclusive: true },
+  maxConnections: { min: 1, max: 256, integer: true },
+  throttleWindowSeconds: { min: 0, max: 3600, integer: false, minExclusive: true },
+} as const;
+
+type RawSettings = Record<SettingName, Raw | undefined>;
+type Sources = Partial<Record<SettingName, SettingSource>>;
+
 /**
  * Resolves settings from Pulumi stack config and the environment. Throws `SettingsError`
  * naming the offending key (never a secret value).
  */
 export function resolveSettings(config: Env, env: Env): Settings {
-  const raw = Object.fromEntries(SETTING_NAMES.map((n) => [n, pick(n, config, env)])) as Record<
-    SettingName,
-    Raw | undefined
-  >;
-  const sources: Partial<Record<SettingName, SettingSource>> = {};
+  const raw = Object.fromEntries(
+    SETTING_NAMES.map((n) => [n, pick(n, config, env)]),
+  ) as RawSettings;
+  const sources: Sources = {};
   for (const name of SETTING_NAMES) {
     const r = raw[name];
     if (r) sources[name] = r.source;
   }
+  const endpoints = resolveEndpoints(raw, sources);
+  checkIdentity(raw);
+  const credential = resolveCredential(raw, sources);
+  const settings: Settings = {
+    ...endpoints,
+    disableInstanceDiscovery: !isKnownAuthorityHost(endpoints.authorityHost),
+    ...credential,
+    ...optional("tenantId", raw.tenantId),
+    ...optional("clientId", raw.clientId),
+    ...optional("clientSecret", raw.clientSecret),
+    ...optional("clientCertificatePath", raw.clientCertificatePath),
+    ...optional("clientCertificatePassword", raw.clientCertificatePassword),
+    ...optional("federatedTokenFile", raw.federatedTokenFile),
+    ...resolveTuning(raw),
+    maxRotationsPerUpdate: resolveMaxRotationsPerUpdate(config, env),
+    sources,
+  };
+  return redactWhenPrinted(settings);
+}
 
-  // Cloud, then the endpoints it implies unless overridden.
+/** The cloud, then the endpoints it implies unless overridden. */
+function resolveEndpoints(
+  raw: RawSettings,
+  sources: Sources,
+): Pick<Settings, "cloud" | "graphBaseUrl" | "scope" | "authorityHost"> {
   let cloud: CloudName = "global";
   if (raw.cloud) {
     const value = raw.cloud.value.toLowerCase();
@@ -209,36 +244,32 @@ export function resolveSettings(config: Env, env: Env): Settings {
   let graphBaseUrl = endpoints.graphBaseUrl;
   let scope = endpoints.scope;
   if (raw.graphEndpoint) {
-    const check = checkOrigin(raw.graphEndpoint.value, true);
-    if (!check.ok) {
-      throw new SettingsError(
-        "graphEndpoint",
-        raw.graphEndpoint.source,
-        `${check.problem}${shown("graphEndpoint", raw.graphEndpoint.value)}`,
-      );
-    }
-    graphBaseUrl = check.origin;
-    scope = scopeFor(check.origin);
+    graphBaseUrl = origin("graphEndpoint", raw.graphEndpoint, true);
+    scope = scopeFor(graphBaseUrl);
   } else {
     sources.graphEndpoint = "default";
   }
 
   let authorityHost = endpoints.authorityHost;
   if (raw.authorityHost) {
-    const check = checkOrigin(raw.authorityHost.value, false);
-    if (!check.ok) {
-      throw new SettingsError(
-        "authorityHost",
-        raw.authorityHost.source,
-        `${check.problem}${shown("authorityHost", raw.authorityHost.value)}`,
-      );
-    }
-    authorityHost = check.origin;
+    authorityHost = origin("authorityHost", raw.authorityHost, false);
   } else {
     sources.authorityHost = "default";
   }
+  return { cloud, graphBaseUrl, scope, authorityHost };
+}
 
-  // Identity.
+/** An endpoint override's origin, or a SettingsError saying what is wrong with it. */
+function origin(name: "graphEndpoint" | "authorityHost", raw: Raw, graph: boolean): string {
+  const check = checkOrigin(raw.value, graph);
+  if (!check.ok) {
+    throw new SettingsError(name, raw.source, `${check.problem}${shown(name, raw.value)}`);
+  }
+  return check.origin;
+}
+
+/** The tenant names one tenant; the client id is a GUID. */
+function checkIdentity(raw: RawSettings): void {
   if (raw.tenantId) {
     const v = raw.tenantId.value;
     if (TENANT_ALIASES.has(v.toLowerCase())) {
@@ -263,12 +294,17 @@ export function resolveSettings(config: Env, env: Env): Settings {
       `must be the application (client) GUID${shown("clientId", raw.clientId.value)}`,
     );
   }
+}
 
+/** What was asked for, what will be built, and that its required settings are present. */
+function resolveCredential(
+  raw: RawSettings,
+  sources: Sources,
+): Pick<Settings, "credential" | "credentialChoice"> {
   let credentialChoice: CredentialChoice = "auto";
   if (raw.credential) {
-    const match = CREDENTIAL_CHOICES.find(
-      (c) => c.toLowerCase() === raw.credential!.value.toLowerCase(),
-    );
+    const asked = raw.credential.value.toLowerCase();
+    const match = CREDENTIAL_CHOICES.find((c) => c.toLowerCase() === asked);
     if (!match) {
       throw new SettingsError(
         "credential",
@@ -298,64 +334,15 @@ export function resolveSettings(config: Env, env: Env): Settings {
       throw new SettingsError(needed, undefined, `is required by the ${why} credential`);
     }
   }
+  return { credential, credentialChoice };
+}
 
-  const tuning = {
-    maxRetries: parseNumber("maxRetries", raw.maxRetries, DEFAULT_TUNING.maxRetries, {
-      min: 0,
-      max: 20,
-      integer: true,
-    }),
-    retryBudgetSeconds: parseNumber(
-      "retryBudgetSeconds",
-      raw.retryBudgetSeconds,
-      DEFAULT_TUNING.retryBudgetSeconds,
-      { min: 0, max: 3600, integer: false, minExclusive: true },
-    ),
-    requestTimeoutSeconds: parseNumber(
-      "requestTimeoutSeconds",
-      raw.requestTimeoutSeconds,
-      DEFAULT_TUNING.requestTimeoutSeconds,
-      { min: 0, max: 600, integer: false, minExclusive: true },
-    ),
-    postShareOfLimit: parseNumber(
-      "postShareOfLimit",
-      raw.postShareOfLimit,
-      DEFAULT_TUNING.postShareOfLimit,
-      { min: 0, max: 1, integer: false, minExclusive: true },
-    ),
-    maxConnections: parseNumber(
-      "maxConnections",
-      raw.maxConnections,
-      DEFAULT_TUNING.maxConnections,
-      { min: 1, max: 256, integer: true },
-    ),
-    throttleWindowSeconds: parseNumber(
-      "throttleWindowSeconds",
-      raw.throttleWindowSeconds,
-      DEFAULT_TUNING.throttleWindowSeconds,
-      { min: 0, max: 3600, integer: false, minExclusive: true },
-    ),
-    maxRotationsPerUpdate: resolveMaxRotationsPerUpdate(config, env),
-  };
-
-  const settings: Settings = {
-    cloud,
-    graphBaseUrl,
-    scope,
-    authorityHost,
-    disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost),
-    credential,
-    credentialChoice,
-    ...optional("tenantId", raw.tenantId),
-    ...optional("clientId", raw.clientId),
-    ...optional("clientSecret", raw.clientSecret),
-    ...optional("clientCertificatePath", raw.clientCertificatePath),
-    ...optional("clientCertificatePassword", raw.clientCertificatePassword),
-    ...optional("federatedTokenFile", raw.federatedTokenFile),
-    ...tuning,
-    sources,
-  };
-  return redactWhenPrinted(settings);
+/** Each numeric setting, within its bounds (TUNING_RULES), or its default. */
+function resolveTuning(raw: RawSettings): Record<keyof typeof TUNING_RULES, number> {
+  const names = Object.keys(TUNING_RULES) as (keyof typeof TUNING_RULES)[];
+  return Object.fromEntries(
+    names.map((n) => [n, parseNumber(n, raw[n], DEFAULT_TUNING[n], TUNING_RULES[n])]),
+  ) as Record<keyof typeof TUNING_RULES, number>;
 }
 
 function optional<K extends SettingName>(name: K, raw: Raw | undefined): { [P in K]?: string } {
