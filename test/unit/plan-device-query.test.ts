@@ -55,6 +55,8 @@ describe("plan: device queries, more of each condition", () => {
     delete (noOs as Partial<typeof noOs>).operatingSystem;
     assert.equal(matchesQuery(noOs, { operatingSystem: "*" }, NOW), true);
     assert.equal(matchesQuery(noOs, {}, NOW), false);
+    // A missing OS reads as empty text: only "*" or an empty operatingSystem selects it.
+    assert.equal(matchesQuery(noOs, { operatingSystem: "" }, NOW), true);
   });
   it("an OS asked for is compared whole and case-insensitively, and sent to Graph as asked", () => {
     assert.equal(
