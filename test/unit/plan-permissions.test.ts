@@ -24,4 +24,17 @@ describe("plan: what a 403 on one device's rotation means", () => {
     assert.equal(rolesOfAccessToken("opaque-token"), undefined);
     assert.equal(rolesOfAccessToken("a.!!!.c"), undefined);
   });
+  it("keeps only the text roles of the claim", () => {
+    assert.deepEqual(rolesOfAccessToken(jwt({ roles: [ROTATE_PERMISSION, 5, null, "x"] })), [
+      ROTATE_PERMISSION,
+      "x",
+    ]);
+  });
+  it("reads a token whose claims are not an object as not a JWT (unknown roles)", () => {
+    const raw = (json: string) => ["e30", Buffer.from(json).toString("base64url"), "sig"].join(".");
+    assert.equal(rolesOfAccessToken(raw("5")), undefined);
+    assert.equal(rolesOfAccessToken(raw('"roles"')), undefined);
+    assert.equal(rolesOfAccessToken(raw("null")), undefined);
+    assert.equal(rolesOfAccessToken("e30..sig"), undefined);
+  });
 });

@@ -249,3 +249,146 @@ describe("plan: single device rotation decisions and records", () => {
     assert.equal(lastRequestTime(adopted), undefined);
   });
 });
+
+describe("plan: single device, more of diff and state", () => {
+  it("a new device id alone is a change (a replacement), listed first", () => {
+    const d = diffSingleDevice(
+      created(),
+      inputs({ managedDeviceId: "0b7c5a2e-1111-4a2b-9c3d-000000000002" }),
+    );
+    assert.deepEqual(d, {
+      changes: true,
+      replaces: ["managedDeviceId"],
+      changed: ["managedDeviceId"],
+    });
+  });
+  it("a value unknown at preview is a possible change without comparing, whatever the old value", () => {
+    const olds = { ...created(), reason: UNKNOWN };
+    assert.deepEqual(diffSingleDevice(olds, { ...inputs(), reason: UNKNOWN }).changed, ["reason"]);
+  });
+  it("a settings-only update keeps the clock version of the kept request (2, or 1 when unset)", () => {
+    const s = created();
+    assert.equal(
+      stateAfterUpdate(s, inputs({ reason: "x" }), undefined, undefined, undefined).stateVersion,
+      2,
+    );
+    const unversioned: Partial<SingleDeviceState> = { ...s };
+    delete unversioned.stateVersion;
+    assert.equal(
+      stateAfterUpdate(unversioned, inputs({ reason: "x" }), undefined, undefined, undefined)
+        .stateVersion,
+      1,
+    );
+  });
+  it("an update takes the device's current name, Entra id and collection over the old ones", () => {
+    const s = created();
+    const u = stateAfterUpdate(
+      s,
+      inputs({ reason: "x" }),
+      windowsDevice({
+        deviceName: "LAPTOP-RENAMED",
+        azureADDeviceId: "5f1e2d3c-2222-4b5a-8c7d-000000000009",
+      }),
+      "comanagedDevices",
+      undefined,
+    );
+    assert.deepEqual(
+      [u.deviceName, u.azureADDeviceId, u.collection],
+      ["LAPTOP-RENAMED", "5f1e2d3c-2222-4b5a-8c7d-000000000009", "comanagedDevices"],
+    );
+  });
+  it("an update without the device keeps the old facts", () => {
+    const s = { ...created(), collection: "comanagedDevices" as const, adopted: true };
+    const u = stateAfterUpdate(s, inputs({ reason: "x" }), undefined, undefined, undefined);
+    assert.deepEqual(
+      [u.deviceName, u.azureADDeviceId, u.collection, u.adopted],
+      [s.deviceName, s.azureADDeviceId, "comanagedDevices", true],
+    );
+  });
+  it("an update of state written without facts (older versions) fills neutral values, never made-up ones", () => {
+    const minimal = { managedDeviceId: ID, rotationToken: "A" } as Partial<SingleDeviceState>;
+    const u = stateAfterUpdate(minimal, inputs({ reason: "x" }), undefined, undefined, undefined);
+    assert.deepEqual(
+      [
+        u.deviceName,
+        u.azureADDeviceId,
+        u.collection,
+        u.rotationCount,
+        u.adopted,
+        u.status,
+        u.stateVersion,
+      ],
+      ["", "", "managedDevices", 0, false, "requested", 2],
+    );
+  });
+  it("a settings-only update keeps the request's outcome, and adds no empty outcome fields", () => {
+    const s = { ...created(), status: "done" as const, actionState: "done" as const };
+    const u = stateAfterUpdate(s, inputs({ reason: "x" }), undefined, undefined, undefined);
+    assert.equal(u.actionState, "done");
+    for (const k of ["errorCode", "errorText", "hint", "escrowedAt"]) {
+      assert.equal(k in u, false, k);
+    }
+  });
+  it("refresh of a vanished device says what happened and what to do", () => {
+    const r = stateAfterRead(created(), undefined, undefined, "2026-11-28T00:00:00Z");
+    assert.match(r.hint!, /no longer exists in Intune/);
+    assert.match(r.hint!, /Remove it from the program/);
+    assert.equal(r.lastCheckedAt, "2026-11-28T00:00:00Z");
+  });
+  it("refresh takes the device's current name and Entra id", () => {
+    const r = stateAfterRead(
+      created(),
+      windowsDevice({
+        deviceName: "LAPTOP-RENAMED",
+        azureADDeviceId: "5f1e2d3c-2222-4b5a-8c7d-000000000009",
+      }),
+      { status: "done" },
+      "2026-11-28T00:00:00Z",
+    );
+    assert.deepEqual(
+      [r.deviceName, r.azureADDeviceId, r.status, r.lastCheckedAt],
+      ["LAPTOP-RENAMED", "5f1e2d3c-2222-4b5a-8c7d-000000000009", "done", "2026-11-28T00:00:00Z"],
+    );
+  });
+  it("refresh of a request with no outcome on Graph yet says requested, and drops the old outcome", () => {
+    const s = { ...created(), status: "failed" as const, errorCode: 1, errorText: "x" };
+    const r = stateAfterRead(s, windowsDevice(), undefined, "2026-11-28T00:00:00Z");
+    assert.equal(r.status, "requested");
+    assert.equal("errorCode" in r, false);
+  });
+  it("refresh of an adopted device keeps it adopted, ignores any outcome, and takes it back from missing", () => {
+    const adopted = stateAfterCreate(
+      inputs({ rotateOnCreate: false }),
+      windowsDevice(),
+      "managedDevices",
+      undefined,
+    );
+    const r = stateAfterRead(
+      adopted,
+      windowsDevice({ deviceName: "LAPTOP-RENAMED" }),
+      { status: "failed" },
+      "2026-11-28T00:00:00Z",
+    );
+    assert.deepEqual(
+      [r.status, r.deviceName, r.lastCheckedAt],
+      ["adopted", "LAPTOP-RENAMED", "2026-11-28T00:00:00Z"],
+    );
+    const gone = stateAfterRead(adopted, undefined, undefined, "2026-11-28T00:00:00Z");
+    const back = stateAfterRead(gone, windowsDevice(), undefined, "2026-11-29T00:00:00Z");
+    assert.equal(back.status, "adopted");
+    assert.equal("hint" in back, false);
+  });
+  it("refresh of a create whose answer was lost stays unverified: never shown as adopted", () => {
+    // What the engine records when the first request's answer is lost (engine/singleDeviceProvider.ts).
+    const lost: SingleDeviceState = {
+      ...stateAfterCreate(inputs(), windowsDevice(), "managedDevices", undefined),
+      rotationToken: "",
+      adopted: false,
+      status: "unverified",
+      unverifiedRequest: { token: "A", sentAt: "2026-11-27T10:00:00.000Z" },
+    };
+    const r = stateAfterRead(lost, windowsDevice(), undefined, "2026-11-28T00:00:00Z");
+    assert.equal(r.status, "unverified");
+    assert.deepEqual(r.unverifiedRequest, lost.unverifiedRequest);
+  });
+});
