@@ -84,6 +84,28 @@ describe("plan/fleet guard: maxRotationsPerUpdate", () => {
   });
 });
 
+describe("plan/fleet guard: the refusal's message", () => {
+  it("names up to 5 devices, and says how many more only when there are more", () => {
+    const refused = (n: number) => {
+      const v = rotationGuard("f", { rotate: ids(n), settle: [] }, 0);
+      assert.ok(!v.allowed);
+      return v.message;
+    };
+    assert.match(refused(5), /\(d000, d001, d002, d003, d004\), more than/);
+    assert.match(refused(6), /\(d000, d001, d002, d003, d004, … \(\+1\)\), more than/);
+  });
+
+  it("says what to do if the rotations were not intended: undo the change", () => {
+    const v = rotationGuard("f", { rotate: ids(2), settle: [] }, 1);
+    assert.ok(!v.allowed);
+    assert.match(v.message, /nothing was sent/);
+    assert.match(
+      v.message,
+      /If not, undo the change to the fleet's token, deviceTokens or device list/,
+    );
+  });
+});
+
 describe("settings: maxRotationsPerUpdate", () => {
   const key = "bitlocker:maxRotationsPerUpdate";
   const env = "BITLOCKER_MAX_ROTATIONS_PER_UPDATE";
@@ -161,6 +183,27 @@ describe("plan/fleet summary: the line `up` ends with", () => {
         "skipped 3 (osTooOld 2: s1, s2; keyCap 1: s3); " +
         "not rotated 2 (Forbidden 1: e1; unverified 1: u1): run `pulumi up` again, nothing is sent twice; " +
         "pending 1: run `pulumi refresh` to follow their outcome; adopted 1; unchanged 2; forgotten 1",
+    );
+  });
+  it("counts every outcome under its heading, and names a missing reason by its outcome", () => {
+    const results = new Map<string, DeviceRecord>([
+      ["f1", rec("failed")],
+      ["n1", rec("notSupported")],
+      ["m1", rec("missing")],
+      ["e1", rec("error")],
+    ]);
+    assert.equal(
+      summarizeFleetRun("f", { unchanged: [], forget: [] }, results),
+      "fleet f done: rotated 2 (failed 1, notSupported 1); device reported failure 2 (noCode 2: f1, n1); " +
+        "skipped 1 (missing 1: m1); " +
+        "not rotated 1 (Error 1: e1): run `pulumi up` again, nothing is sent twice; unchanged 0",
+    );
+  });
+  it("a run that sent nothing says rotated 0, without a breakdown", () => {
+    const results = new Map([["m1", rec("missing")]]);
+    assert.equal(
+      summarizeFleetRun("f", { unchanged: ["u"], forget: [] }, results),
+      "fleet f done: rotated 0; skipped 1 (missing 1: m1); unchanged 1",
     );
   });
   it("a clean run says only what it rotated", () => {

@@ -19,7 +19,14 @@ describe("the Node.js version check (provider/plan/nodeVersion)", () => {
         m,
       );
       assert.match(m, /newer node first on PATH/);
+      assert.ok(m.endsWith("and run the command again."), m);
     }
+  });
+
+  it("reads only a version that starts the text (a v, then digits), refuses one found later in it", () => {
+    assert.equal(nodeVersionProblem("v22.19.0-nightly", "/x/node"), undefined);
+    for (const v of ["x24.0.0", "node 24.0.0", "-24.0.0"])
+      assert.ok(nodeVersionProblem(v, "/x/node"), v);
   });
 
   it("is the package's engines.node", () => {

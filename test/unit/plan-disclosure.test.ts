@@ -144,3 +144,67 @@ describe("plan: mergeDisclosures (the records a program keeps between runs)", ()
     );
   });
 });
+
+describe("plan: disclosure, the rules behind the edge cases", () => {
+  it("keyReadsFrom: an event missing any optional part is skipped or read, never a crash", () => {
+    const base = read(KEY_A, "2026-11-20T10:00:00Z");
+    const { activityDisplayName: _a, ...noActivity } = base;
+    const { targetResources: _t, ...noTargets } = base;
+    const { initiatedBy: _i, ...noInitiator } = base;
+    const { id: _id, ...noId } = base;
+    assert.deepEqual(keyReadsFrom([{}, noActivity, noTargets]), []);
+    const [anonymous] = keyReadsFrom([noInitiator]);
+    assert.equal(anonymous?.readBy, "unknown");
+    assert.equal(keyReadsFrom([noId])[0]?.eventId, "");
+  });
+
+  it("keyReadsFrom: names the reader by UPN, else display name, else the app's name or id", () => {
+    const by = (initiatedBy: DirectoryAuditEvent["initiatedBy"]) =>
+      keyReadsFrom([{ ...read(KEY_A, "2026-11-20T10:00:00Z"), initiatedBy }])[0]?.readBy;
+    assert.equal(by({ user: { userPrincipalName: null, displayName: "Alice" } }), "Alice");
+    assert.equal(by({ user: null, app: { appId: "app-1", displayName: null } }), "app app-1");
+    assert.equal(by({ user: null, app: {} }), "app ?");
+    assert.equal(by({ user: null, app: null }), "unknown");
+    assert.equal(by({}), "unknown");
+  });
+
+  it("latestReadPerKey: the latest read wins whatever the listing order; newest key first", () => {
+    const reads = keyReadsFrom([
+      read(KEY_A, "2026-11-22T10:00:00Z", "latest@x"),
+      read(KEY_B, "2026-11-23T10:00:00Z", "b@x"),
+      read(KEY_A, "2026-11-20T10:00:00Z", "older@x"),
+    ]);
+    assert.deepEqual(
+      latestReadPerKey(reads).map((r) => [r.keyId, r.readBy]),
+      [
+        [KEY_B, "b@x"],
+        [KEY_A, "latest@x"],
+      ],
+    );
+  });
+
+  it("readTimeOf: the whole token must be a read time; milliseconds are optional", () => {
+    assert.equal(readTimeOf("read 2026-11-20T10:00:00Z"), Date.parse("2026-11-20T10:00:00Z"));
+    assert.equal(readTimeOf("reread 2026-11-20T10:00:00.000Z"), undefined);
+    assert.equal(readTimeOf("read 2026-11-20T10:00:00.000Z, again"), undefined);
+    assert.equal(readTimeOf(undefined), undefined);
+  });
+
+  it("mergeDisclosureTokens: the same read time spelled differently keeps the token (no rotation)", () => {
+    const declared = "read 2026-11-20T10:00:00Z";
+    assert.deepEqual(
+      mergeDisclosureTokens({ d1: declared }, { d1: disclosureToken("2026-11-20T10:00:00Z") }),
+      { d1: declared },
+    );
+  });
+
+  it("mergeDisclosureTokens: devices come out sorted by id, so the declared map is stable", () => {
+    const t = disclosureToken("2026-11-20T10:00:00Z");
+    assert.deepEqual(Object.keys(mergeDisclosureTokens({ d3: t, d1: t }, { d2: t, d0: t })), [
+      "d0",
+      "d1",
+      "d2",
+      "d3",
+    ]);
+  });
+});

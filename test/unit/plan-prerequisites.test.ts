@@ -71,6 +71,20 @@ describe("plan: OS versions", () => {
     assert.equal(isAtLeast("10.0.18363.1", "10.0.18363"), true);
     assert.equal(parseVersion("10.0.x"), undefined);
   });
+  it("a version is the whole text, dotted numbers only, spaces around it aside", () => {
+    assert.deepEqual(parseVersion(" 10.0.19045.4651 "), [10, 0, 19045, 4651]);
+    assert.equal(parseVersion("Windows 10.0.19045"), undefined);
+    assert.equal(parseVersion("x10.0.19045"), undefined);
+  });
+  it("compares every part of the longer version: a missing part counts as 0", () => {
+    assert.ok(compareVersions([10, 0, 18363, 1], [10, 0, 18363]) > 0);
+    assert.ok(compareVersions([10, 0], [10, 0, 18363]) < 0);
+    assert.equal(isAtLeast("10.0", "10.0.18363"), false);
+  });
+  it("a minimum that is not a version admits nothing (and does not throw)", () => {
+    assert.equal(isAtLeast("10.0.19045", "latest"), false);
+    assert.equal(isAtLeast("latest", "10.0.18363"), false);
+  });
 });
 
 describe("plan: Graph collection", () => {

@@ -15,6 +15,17 @@ describe("plan: quoting values in messages", () => {
     assert.match(q, /^"(\\u202e)+…"$/);
     assert.equal(quoteForMessage("x".repeat(100), 10), `"${"x".repeat(10)}…"`);
   });
+  it("cuts only text longer than the limit: exactly the limit is kept whole", () => {
+    assert.equal(quoteForMessage("x".repeat(10), 10), `"${"x".repeat(10)}"`);
+    assert.equal(quoteForMessage("x".repeat(11), 10), `"${"x".repeat(10)}…"`);
+  });
+  it("a cut inside an escape drops the partial escape: a lone backslash or an unfinished \\uXXXX", () => {
+    // 'ab"cd' is ab\"cd inside the quotes: a cut at 3 leaves a lone backslash.
+    assert.equal(quoteForMessage('ab"cd', 3), '"ab…"');
+    // U+202E is \u202e: a cut after 2 to 5 of its 6 characters leaves \u, \u2, \u20, \u202.
+    for (const n of [2, 3, 4, 5]) assert.equal(quoteForMessage("a\u202e", n + 1), '"a…"', `${n}`);
+    assert.equal(quoteForMessage("a\u202eb", 7), '"a\\u202e…"');
+  });
   it("leaves ordinary text, including non-Latin letters, as it is", () => {
     assert.equal(quoteForMessage("LAPTOP-042 Ünïcødé 設備"), '"LAPTOP-042 Ünïcødé 設備"');
   });

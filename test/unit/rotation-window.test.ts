@@ -176,3 +176,74 @@ describe("plan: rotationWindow (a token from the calendar)", () => {
     );
   });
 });
+
+describe("plan: rotationWindow, input rules", () => {
+  const fails = (options: unknown, message: RegExp) =>
+    assert.throws(
+      () => rotationWindow(options as Parameters<typeof rotationWindow>[0]),
+      (e: unknown) =>
+        e instanceof RotationWindowError &&
+        e.name === "RotationWindowError" &&
+        message.test(e.message),
+      `${JSON.stringify(options)} should fail with ${message}`,
+    );
+
+  it("says what it needs when called without options (null too)", () => {
+    fails(null, /rotationWindow needs \{ every, anchor \}/);
+    fails(undefined, /rotationWindow needs \{ every, anchor \}/);
+  });
+
+  it("refuses a prefix that is not a string (it would be pasted into every token)", () => {
+    fails({ ...Q, now: "2026-04-02", prefix: 5 }, /prefix must be a string/);
+  });
+
+  it("every: the whole text is the period, surrounding spaces and case aside", () => {
+    assert.equal(rotationWindow({ ...Q, every: " 90D ", now: "2026-04-02" }), "window-2026-04-01");
+    fails({ ...Q, every: "90dx" }, /every: '90dx' is not/);
+    fails({ ...Q, every: "3mox" }, /every: '3mox' is not/);
+  });
+
+  it('every: "<n>m" gets the hint to write "<n>mo"; nothing else does', () => {
+    fails({ ...Q, every: "12m" }, /"m" is ambiguous: write "12mo" for months/);
+    fails({ ...Q, every: " 3M " }, /"m" is ambiguous: write "3mo" for months/);
+    for (const every of ["-3m", "x3m", "3mx", "3 m", "P90D"]) {
+      assert.throws(
+        () => rotationWindow({ ...Q, every }),
+        (e: unknown) =>
+          e instanceof RotationWindowError &&
+          !/ambiguous/.test(e.message) &&
+          e.message.endsWith('or "<n>y" (years), e.g. "90d"'),
+        every,
+      );
+    }
+  });
+
+  it("every: up to 100 years is accepted, one unit more is refused", () => {
+    const at = { anchor: "2026-01-01", now: "2026-01-02" };
+    assert.equal(rotationWindow({ ...at, every: "36600d" }), "window-2026-01-01");
+    fails({ ...at, every: "36601d" }, /longer than 100 years/);
+    assert.equal(rotationWindow({ ...at, every: "100y" }), "window-2026-01-01");
+    assert.equal(rotationWindow({ ...at, every: "1200mo" }), "window-2026-01-01");
+    fails({ ...at, every: "1201mo" }, /longer than 100 years/);
+  });
+
+  it("anchor: only a string is a calendar date (not an array or object that prints as one)", () => {
+    fails({ ...Q, anchor: ["2026-01-01"] }, /anchor must be a calendar date "YYYY-MM-DD"/);
+    fails(
+      { ...Q, anchor: { toString: () => "2026-01-01" } },
+      /anchor must be a calendar date "YYYY-MM-DD"/,
+    );
+  });
+
+  it("now: a date or timestamp string may carry surrounding spaces", () => {
+    assert.equal(rotationWindow({ ...Q, now: " 2026-04-01 " }), "window-2026-04-01");
+    assert.equal(rotationWindow({ ...Q, now: " 2026-04-01T00:00:00Z\n" }), "window-2026-04-01");
+  });
+
+  it("now without a zone: the message says to add one and why", () => {
+    fails(
+      { ...Q, now: "2026-04-01T00:00" },
+      /add "Z" \(UTC\) or an offset such as "\+02:00" \(without one it would be read in this machine's zone\)/,
+    );
+  });
+});
