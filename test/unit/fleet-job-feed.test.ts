@@ -120,3 +120,15 @@ describe("fleet: the feed, closing", () => {
     assert.equal(woke, false);
   });
 });
+
+describe("fleet: the feed's size", () => {
+  it("is the number of items queued: what the rotator may take at once", () => {
+    const feed = new JobFeed<number>();
+    assert.equal(feed.size, 0);
+    feed.push([1, 2, 3]);
+    assert.equal(feed.size, 3);
+    feed.take(2);
+    assert.equal(feed.size, 1);
+    assert.equal(JobFeed.of([4, 5]).size, 2);
+  });
+});
