@@ -6,6 +6,7 @@ import { checkFleet, fleetInputsOf, type FleetInputs } from "../plan/fleet/input
 import { diffFleet, type FleetPlan, type FleetState } from "../plan/fleet/plan";
 import { MAX_ROTATIONS_CONFIG, rotationGuard, wouldRotate } from "../plan/fleet/guard";
 import { describeFleetPlan, detailFleetPlan } from "../plan/fleet/describe";
+import { previewJsonLine } from "../plan/fleet/previewJson";
 import type { FleetPreview } from "../plan/preview";
 import type * as PreviewReads from "./previewReads";
 import { maxRotationsPerUpdate } from "./context";
@@ -69,6 +70,8 @@ async function previewChange(
     const line = describeFleetPlan(label, plan, creating, preview);
     if (line) log(line);
     for (const detail of detailFleetPlan(label, plan, preview)) log(detail);
+    // For `bitlocker-report preview` (the lines above are for people, and not parsed).
+    if (line) log(previewJsonLine(label, plan, preview));
   };
   const limit = maxRotationsPerUpdate();
   const verdict = rotationGuard(label, plan, limit);

@@ -8,19 +8,19 @@
 // and diff load fleetCheck.ts (plan/ only); create, update and read load the Graph engine.
 import "../nodeCheck"; // first: a too-old Node.js fails here with one line
 import { watchEngine } from "./engineWatchdog";
+import { lazyEntry } from "./lazyEntry";
 import type * as Checks from "./fleetCheck";
 import type * as Engine from "./fleetProvider";
 
 const checks = () => require("./fleetCheck") as typeof Checks;
 const engine = () => require("./fleetProvider") as typeof Engine;
 
-export const check: typeof Checks.check = (olds, news) => checks().check(olds, news);
-export const diff: typeof Checks.diff = (id, olds, news) => checks().diff(id, olds, news);
-export const create: typeof Engine.create = (inputs) => engine().create(inputs);
-export const update: typeof Engine.update = (id, olds, news) => engine().update(id, olds, news);
-export const read: typeof Engine.read = (id, props) => engine().read(id, props);
-const deleteResource: typeof Engine.deleteResource = (id, props) =>
-  engine().deleteResource(id, props);
+export const check = lazyEntry(checks, "check");
+export const diff = lazyEntry(checks, "diff");
+export const create = lazyEntry(engine, "create");
+export const update = lazyEntry(engine, "update");
+export const read = lazyEntry(engine, "read");
+const deleteResource = lazyEntry(engine, "deleteResource");
 export { deleteResource as delete };
 export { configureProvider as configure } from "./context";
 

@@ -9,17 +9,17 @@
 // @azure/identity, which load with the Graph client at the first read (engine/context.ts).
 import "../nodeCheck"; // first: a too-old Node.js fails here with one line
 import { watchEngine } from "./engineWatchdog";
+import { lazyEntry } from "./lazyEntry";
 import type * as Engine from "./singleDeviceProvider";
 
 const engine = () => require("./singleDeviceProvider") as typeof Engine;
 
-export const check: typeof Engine.check = (olds, news) => engine().check(olds, news);
-export const diff: typeof Engine.diff = (id, olds, news) => engine().diff(id, olds, news);
-export const create: typeof Engine.create = (inputs) => engine().create(inputs);
-export const update: typeof Engine.update = (id, olds, news) => engine().update(id, olds, news);
-export const read: typeof Engine.read = (id, props) => engine().read(id, props);
-const deleteResource: typeof Engine.deleteResource = (id, props) =>
-  engine().deleteResource(id, props);
+export const check = lazyEntry(engine, "check");
+export const diff = lazyEntry(engine, "diff");
+export const create = lazyEntry(engine, "create");
+export const update = lazyEntry(engine, "update");
+export const read = lazyEntry(engine, "read");
+const deleteResource = lazyEntry(engine, "deleteResource");
 export { deleteResource as delete };
 export { configureProvider as configure } from "./context";
 

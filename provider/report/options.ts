@@ -1,4 +1,5 @@
-// Command-line options of bitlocker-report. Pure: argv in, options (or a UsageError) out.
+// Command-line options of bitlocker-report, and the parsing both its commands share (preview:
+// previewMain.ts). Pure: argv in, options (or a UsageError) out.
 import { parseArgs } from "node:util";
 import { STATUS_ORDER } from "./summary";
 
@@ -44,26 +45,37 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export function parseOptions(argv: readonly string[]): CliOptions {
-  let parsed;
+type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/**
+ * node:util's parseArgs as both commands use it (positionals allowed, unknown options refused),
+ * its errors as UsageError.
+ */
+export function parseCommandLine<T extends OptionSpec>(argv: readonly string[], options: T) {
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stack: { type: "string", short: "s" },
-        format: { type: "string", short: "f" },
-        "overdue-days": { type: "string" },
-        now: { type: "string" },
-        "fail-on": { type: "string" },
-        limit: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/** `value` if it is one of `allowed`, else a UsageError naming them. */
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag} must be one of ${allowed.join(", ")}, not "${value}"`);
+  return value as T;
+}
+
+export function parseOptions(argv: readonly string[]): CliOptions {
+  const parsed = parseCommandLine(argv, {
+    stack: { type: "string", short: "s" },
+    format: { type: "string", short: "f" },
+    "overdue-days": { type: "string" },
+    now: { type: "string" },
+    "fail-on": { type: "string" },
+    limit: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   const { values, positionals } = parsed;
   const options: CliOptions = { failOn: [], limit: DEFAULT_LIMIT, help: values.help === true };
   if (options.help) return options;
@@ -82,12 +94,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
       "no input: give the file of `pulumi stack export` (- for stdin) or --stack NAME",
     );
   }
-  if (values.format !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(values.format)) {
-      throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${values.format}"`);
-    }
-    options.format = values.format as Format;
-  }
+  if (values.format !== undefined) options.format = oneOf("--format", values.format, FORMATS);
   if (values["overdue-days"] !== undefined)
     options.overdueDays = positiveInt("--overdue-days", values["overdue-days"], 1);
   if (values.limit !== undefined) options.limit = positiveInt("--limit", values.limit, 0);
@@ -120,7 +127,8 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   return options;
 }
 
-function positiveInt(flag: string, value: string, min: number): number {
+/** A whole number of at least `min`, else a UsageError. */
+export function positiveInt(flag: string, value: string, min: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(
       `${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ""}, not "${value}"`,

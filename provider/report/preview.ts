@@ -4,11 +4,16 @@
 // runs (plan/fleet/plan.ts, plan/singleDevice.ts), so the comment and the engine agree by
 // construction; plus what the provider printed at preview (its `[bitlocker]` lines, which
 // `--json` carries as diagnostics without a URN) and the preview's errors (a guard refusal, a
-// failed check). Skips are decided by reading the devices: they appear in the provider's lines.
+// failed check). Skips are decided by reading the devices: each fleet's preview prints them in
+// one machine-readable line (plan/fleet/previewJson.ts), read here and not shown.
 // Pure: the JSON text in, a PreviewReport out.
 import { checkFleet, fleetInputsOf } from "../plan/fleet/inputs";
 import { deviceLines } from "../plan/fleet/packed";
-import { readAtPreview } from "./previewLines";
+import {
+  isPreviewJsonLine,
+  parsePreviewJsonLine,
+  type PreviewJson,
+} from "../plan/fleet/previewJson";
 import { planFleet, type FleetState } from "../plan/fleet/plan";
 import { isUnknown } from "../plan/inputs";
 import { rotatesOnUpdate, type SingleDeviceInputs } from "../plan/singleDevicePlan";
@@ -165,10 +170,17 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
     }
     r.errors.push(text);
   }
+  // Each fleet's machine-readable line (plan/fleet/previewJson.ts), by label; not shown.
+  const read = new Map<string, PreviewJson>();
   for (const d of diagnostics) {
     if (d.severity === "error") continue;
     for (const line of d.message.split("\n")) {
       if (!line.trim()) continue;
+      if (isPreviewJsonLine(line)) {
+        const doc = parsePreviewJsonLine(line.replace(/\s+$/, ""));
+        if (doc) read.set(doc.fleet, doc);
+        continue;
+      }
       if (!line.startsWith("[bitlocker] ")) {
         report.other.push(line.replace(/\s+$/, ""));
         continue;
@@ -180,16 +192,22 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
     }
   }
   // What the fleet's preview read: its skips and its rotations already made leave the lists.
+  // A provider without that line (none printed: nothing was read) leaves them as planned.
   for (const r of report.resources) {
     if (r.kind !== "fleet" || !r.plan) continue;
-    const read = readAtPreview(labels.get(r)!, r.notes);
+    const doc = read.get(labels.get(r)!);
+    if (!doc) continue;
     const key = (id: string) => id.toLowerCase();
-    const sent = (id: string) => !read.skip.has(key(id)) && !read.recorded.has(key(id));
+    const skip = new Map<string, string>();
+    for (const [reason, ids] of Object.entries(doc.skip))
+      for (const id of ids) skip.set(key(id), reason);
+    const recorded = new Set(doc.record.map(key));
+    const sent = (id: string) => !skip.has(key(id)) && !recorded.has(key(id));
     const mayBeSent = [...r.plan.rotate, ...r.plan.settle];
     r.plan.skip = mayBeSent
-      .filter((id) => read.skip.has(id))
-      .map((id) => `${id} (${read.skip.get(id)})`);
-    r.plan.recorded = mayBeSent.filter((id) => read.recorded.has(key(id)));
+      .filter((id) => skip.has(key(id)))
+      .map((id) => `${id} (${skip.get(key(id))})`);
+    r.plan.recorded = mayBeSent.filter((id) => recorded.has(key(id)));
     r.plan.rotate = r.plan.rotate.filter(sent);
     r.plan.settle = r.plan.settle.filter(sent);
   }

@@ -1,7 +1,7 @@
 // `bitlocker-report preview`: the output of `pulumi preview --json` as the pull-request comment
 // (Markdown), the job log's full text, or JSON. See docs/reports.md and docs/gitops.md.
-import { parseArgs } from "node:util";
 import { StateFormatError } from "./exported";
+import { oneOf, parseCommandLine, positiveInt, UsageError } from "./options";
 import { parsePreview, type PreviewReport } from "./preview";
 import {
   defaultMarker,
@@ -39,27 +39,13 @@ interface PreviewOptions {
   help: boolean;
 }
 
-class PreviewUsageError extends Error {
-  override readonly name = "PreviewUsageError";
-}
-
 function parsePreviewOptions(argv: readonly string[]): PreviewOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: "string", short: "f" },
-        "max-chars": { type: "string" },
-        marker: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new PreviewUsageError((e as Error).message);
-  }
+  const parsed = parseCommandLine(argv, {
+    format: { type: "string", short: "f" },
+    "max-chars": { type: "string" },
+    marker: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   const { values, positionals } = parsed;
   const options: PreviewOptions = {
     input: positionals[0] ?? "",
@@ -68,29 +54,18 @@ function parsePreviewOptions(argv: readonly string[]): PreviewOptions {
   };
   if (options.help) return options;
   if (positionals.length !== 1)
-    throw new PreviewUsageError(
+    throw new UsageError(
       positionals.length === 0
         ? "no input: give the file of `pulumi preview --json` (- for stdin)"
         : `one input file at most, got ${positionals.length}`,
     );
-  if (values.format !== undefined) {
-    if (!(PREVIEW_FORMATS as readonly string[]).includes(values.format))
-      throw new PreviewUsageError(
-        `--format must be one of ${PREVIEW_FORMATS.join(", ")}, not "${values.format}"`,
-      );
-    options.format = values.format as PreviewFormat;
-  }
-  if (values["max-chars"] !== undefined) {
-    const v = values["max-chars"];
-    if (!/^\d+$/.test(v) || Number(v) < 2_000 || !Number.isSafeInteger(Number(v)))
-      throw new PreviewUsageError(
-        `--max-chars must be a whole number of at least 2000, not "${v}"`,
-      );
-    options.maxChars = Number(v);
-  }
+  if (values.format !== undefined)
+    options.format = oneOf("--format", values.format, PREVIEW_FORMATS);
+  if (values["max-chars"] !== undefined)
+    options.maxChars = positiveInt("--max-chars", values["max-chars"], 2_000);
   if (values.marker !== undefined) {
     if (!values.marker.trim() || values.marker.includes("-->") || /\n/.test(values.marker))
-      throw new PreviewUsageError("--marker must be one line of text without -->");
+      throw new UsageError("--marker must be one line of text without -->");
     options.marker = values.marker;
   }
   return options;
@@ -108,7 +83,7 @@ export async function previewMain(argv: readonly string[], io: PreviewIo): Promi
   try {
     options = parsePreviewOptions(argv);
   } catch (e) {
-    if (!(e instanceof PreviewUsageError)) throw e;
+    if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`bitlocker-report preview: ${e.message}\n\n${PREVIEW_USAGE}\n`);
     return 2;
   }

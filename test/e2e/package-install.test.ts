@@ -6,6 +6,7 @@
 import { unpackIds } from "../../provider/plan/fleet/packed";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -64,6 +65,32 @@ async function ok(p: Promise<CommandResult>): Promise<CommandResult> {
   return r;
 }
 
+/** The files of an unpacked tarball's package/ tree, package.json aside (managers may rewrite it). */
+function packedFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f !== "package.json" && fs.statSync(path.join(dir, f)).isFile())
+    .sort();
+}
+
+/** sha256 over those files' paths and bytes in `dir` (an installed package: extra files aside). */
+function digest(dir: string, files: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(`${f}\0`).update(fs.readFileSync(path.join(dir, f)));
+  return hash.digest("hex");
+}
+
+/**
+ * The system's CA bundle, for yarn 1 downloading from the registry. Node trusts its own roots
+ * only, and the suite's NODE_EXTRA_CA_CERTS is the simulated tenant's CA; behind a
+ * TLS-intercepting proxy (this machine: npm gets the bundle from its global `cafile`, which
+ * yarn 1 does not read) yarn fails with "self-signed certificate in certificate chain".
+ */
+function systemCaFile(): string | undefined {
+  return [process.env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"].find(
+    (f): f is string => !!f && fs.existsSync(f),
+  );
+}
+
 /** A directory holding only `node` (a link to `target`): first on PATH, it decides the Node. */
 function nodeDir(root: string, name: string, target: string): string {
   const dir = path.join(root, name);
@@ -97,6 +124,8 @@ describe("the package a user installs: tarballs into the README's project with n
   let node24: string;
   let node20: string;
   let tarballs: { provider: string; simulator: string };
+  /** What each tarball holds (its package/ tree, package.json aside), to compare with what was installed. */
+  const packedDigest = new Map<string, { files: string[]; sha256: string }>();
   let caPem: string;
 
   before(function () {
@@ -132,6 +161,16 @@ describe("the package a user installs: tarballs into the README's project with n
       provider: file("pulumi-intune-bitlocker"),
       simulator: file("pulumi-intune-bitlocker-simulator"),
     };
+    for (const [name, tgz] of [
+      ["pulumi-intune-bitlocker", tarballs.provider],
+      ["pulumi-intune-bitlocker-simulator", tarballs.simulator],
+    ] as const) {
+      const out = path.join(work, "unpacked", name);
+      fs.mkdirSync(out, { recursive: true });
+      execFileSync("tar", ["-xzf", tgz, "-C", out]);
+      const files = packedFiles(path.join(out, "package"));
+      packedDigest.set(name, { files, sha256: digest(path.join(out, "package"), files) });
+    }
   });
 
   after(() => {
@@ -206,8 +245,14 @@ describe("the package a user installs: tarballs into the README's project with n
     },
     {
       name: "yarn",
-      install: (env, dir) =>
-        run(
+      install: (env, dir) => {
+        // Yarn 1 keeps a `file:` tarball unpacked in its cache under the md5 of the tarball's
+        // URL as written relative to the project (`file:../pulumi-intune-bitlocker-0.1.0.tgz`,
+        // the same on every run), and reuses it without reading the tarball again: with the
+        // machine's cache it installed the 0.1.0 of an earlier checkout. A private cache, as a
+        // CI runner's; it downloads the registry's packages, so yarn gets the machine's CA.
+        const ca = systemCaFile();
+        return run(
           "npx",
           [
             "--yes",
@@ -216,11 +261,13 @@ describe("the package a user installs: tarballs into the README's project with n
             "install",
             "--non-interactive",
             "--no-lockfile",
-            "--prefer-offline",
+            "--cache-folder",
+            path.join(dir, ".yarn-cache"),
           ],
           dir,
-          env,
-        ),
+          ca ? { ...env, NODE_EXTRA_CA_CERTS: ca } : env,
+        );
+      },
     },
   ];
 
@@ -264,6 +311,14 @@ describe("the package a user installs: tarballs into the README's project with n
         installed.startsWith(fs.realpathSync(dir) + path.sep),
         `${installed} is inside the project`,
       );
+      // Exactly this checkout's tarballs, file for file (a cache can serve an older 0.1.0).
+      for (const name of ["pulumi-intune-bitlocker", "pulumi-intune-bitlocker-simulator"]) {
+        const packed = packedDigest.get(name)!;
+        const at = fs.realpathSync(path.join(dir, "node_modules", name));
+        const missing = packed.files.filter((f) => !fs.existsSync(path.join(at, f)));
+        assert.deepEqual(missing, [], `${pm.name}: files of the ${name} just packed`);
+        assert.equal(digest(at, packed.files), packed.sha256, `${pm.name}: ${name} as packed`);
+      }
 
       // The simulated tenant from the installed simulator package, its CA in the project.
       const sim = require(
@@ -329,10 +384,10 @@ describe("the package a user installs: tarballs into the README's project with n
         for (const r of resources)
           assert.equal(r.outputs?.__provider, GOLDEN_PROVIDERS[r.type], r.type);
         const helpdesk = single[0]!.inputs!.managedDeviceId as string;
-        // State version 3 keeps the id list packed, one id a line; an install that resolved an
-        // earlier 0.1.0 (yarn 1 on a machine that ran older checkouts) keeps it as a list.
+        // State version 3 keeps the id list packed, one id a line.
         const listed = fleet[0]!.inputs!.managedDeviceIds;
-        const desktops = Array.isArray(listed) ? (listed as string[]) : unpackIds(String(listed));
+        assert.equal(typeof listed, "string", "managedDeviceIds packed (state version 3)");
+        const desktops = unpackIds(listed as string);
         const expected = [helpdesk, ...desktops].sort();
         assert.ok(
           desktops.length >= 2,

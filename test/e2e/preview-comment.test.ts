@@ -112,4 +112,16 @@ describe("e2e: the pull-request comment from pulumi preview --json (pulumi CLI â
     assert.notEqual(up.code, 0);
     assert.equal(rotationsByDevice(tenant).size, 0);
   });
+
+  it("a macOS device added: the preview reads it, its JSON line moves it to Skip; up sends nothing", async function () {
+    const mac = windowsDevice(tenant, { operatingSystem: "macOS", deviceName: "MAC-1" }).id;
+    await setFleet({ managedDeviceIds: [...ids.slice(1, 8), mac], rotationToken: "A" });
+    const { md, text } = await comment(project);
+    assert.match(md, /\| fleet `fleet` \| update \| 0 \| 0 \| 1 \| 0 \| 0 \| 7 \|/);
+    assert.ok(md.includes(mac), "the skipped device is listed");
+    assert.doesNotMatch(md + text, /preview-json/, "the machine line is not shown");
+    tenant.log.clear();
+    await project.up();
+    assert.equal(rotationsByDevice(tenant).size, 0);
+  });
 });

@@ -39,6 +39,7 @@ describe("lazy loading of the engine", function () {
       "engine/context.js",
       "engine/engineWatchdog.js",
       "engine/fleetEntry.js",
+      "engine/lazyEntry.js", // the entries' lazy exports (imports nothing)
       "engine/singleDeviceEntry.js",
     ]);
   });
@@ -61,6 +62,7 @@ describe("lazy loading of the engine", function () {
       "engine/errors.js", // the guard's Refusal (imports only plan/)
       "engine/fleetCheck.js",
       "engine/fleetEntry.js",
+      "engine/lazyEntry.js",
       "engine/log.js",
       "graph/clouds.js", // the settings' cloud table (pure data)
       "graph/retryAfter.js",

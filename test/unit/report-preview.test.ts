@@ -14,6 +14,7 @@ import {
   renderPreviewText,
 } from "../../provider/report/previewRender";
 import { describeFleetPlan, detailFleetPlan } from "../../provider/plan/fleet/describe";
+import { previewJsonLine } from "../../provider/plan/fleet/previewJson";
 import { planFleet } from "../../provider/plan/fleet/plan";
 import type { FleetInputs } from "../../provider/plan/fleet/inputs";
 
@@ -197,9 +198,10 @@ describe("report preview: real `pulumi preview --json` output", () => {
 });
 
 describe("report preview: what the fleet's preview read (skips, rotations already made)", () => {
-  // The update fixture, its fleet's provider lines replaced by what describe.ts writes after
-  // preview reads found some devices not eligible and one rotated since its record.
-  function withReads(skipped: number) {
+  // The update fixture, its fleet's provider lines replaced by what the engine writes after
+  // preview reads found some devices not eligible and some rotated since their record: the
+  // lines for people (describe.ts) and the line for the comment (previewJson.ts).
+  function withReads(skipped: number, json = true) {
     const doc = JSON.parse(fixture("update"));
     const planned = fleetOf(readPreview(doc)).plan!;
     const extra = Array.from(
@@ -233,6 +235,7 @@ describe("report preview: what the fleet's preview read (skips, rotations alread
     const lines = [
       describeFleetPlan("desktops", plan as never, false, preview)!,
       ...detailFleetPlan("desktops", plan as never, preview),
+      ...(json ? [previewJsonLine("desktops", plan as never, preview)] : []),
     ].map((l) => `[bitlocker] ${l}`);
     doc.diagnostics = [
       ...doc.diagnostics.filter((d: { message: string }) => !d.message.includes("fleet desktops")),
@@ -259,8 +262,72 @@ describe("report preview: what the fleet's preview read (skips, rotations alread
       assert.match(md, /\*\*4 device\(s\) would rotate\*\*/); // 3 of the fleet, 1 single device
       assert.match(md, new RegExp(`, ${notWindows.length} skipped \\(read at preview\\)`));
       assert.match(md, new RegExp(`, ${recorded.length} already rotated \\(recorded, not sent\\)`));
+      // The line for the comment is not shown; the lines for people are.
+      assert.ok(!md.includes("preview-json"));
+      assert.ok(!renderPreviewText(readPreview(doc)).includes("preview-json"));
+      assert.ok(fleetOf(readPreview(doc)).notes.every((n) => !n.includes("preview-json")));
+      assert.match(md, /\[bitlocker\] fleet desktops: rotate 3/);
     });
   }
+
+  it("the lines for people are not parsed: without the JSON line, the lists stay as planned", () => {
+    const { doc, rotating, recorded, notWindows } = withReads(40, false);
+    const fleet = fleetOf(readPreview(doc));
+    assert.equal(fleet.plan!.rotate.length, rotating.length + recorded.length + notWindows.length);
+    assert.deepEqual([fleet.plan!.skip, fleet.plan!.recorded], [[], []]);
+  });
+
+  it("a JSON line of another fleet, or of an unknown version, moves nothing", () => {
+    for (const edit of [
+      (l: string) => l.replace('"fleet":"desktops"', '"fleet":"laptops"'),
+      (l: string) => l.replace('"v":1', '"v":2'),
+    ]) {
+      const { doc } = withReads(40);
+      for (const d of doc.diagnostics as { message: string }[])
+        d.message = d.message.split("\n").map(edit).join("\n");
+      const fleet = fleetOf(readPreview(doc));
+      assert.deepEqual([fleet.plan!.skip, fleet.plan!.recorded], [[], []]);
+    }
+  });
+
+  it("100,000 devices skipped or recorded: one line of JSON; the comment keeps under the limit", () => {
+    const n = 100_000;
+    const id = (i: number) => `0b7c5a2e-2222-4a2b-9c3d-${String(i).padStart(12, "0")}`;
+    const all = Array.from({ length: n }, (_, i) => id(i));
+    const doc = JSON.parse(fixture("update"));
+    const step = doc.steps.find((x: { urn: string }) => x.urn.endsWith("::desktops"));
+    step.newState.inputs.managedDeviceIds = all.join("\n");
+    step.oldState.outputs.devices = {};
+    const plan = { rotate: all, settle: [], adopt: [], forget: [], unchanged: [] };
+    const preview = {
+      rotate: all.slice(0, 10),
+      skip: new Map([
+        ["notWindows", all.slice(10, 60_000)],
+        ["notFound", all.slice(60_000, 90_000)],
+      ]),
+      recorded: all.slice(90_000),
+      unread: new Map<string, string[]>(),
+      names: new Map<string, string>(),
+    };
+    const line = previewJsonLine("desktops", plan as never, preview);
+    assert.ok(!line.includes("\n"), "one line");
+    // ~39 characters an id: 3.9 MB for 100,000, in the job log once (the detail lines list them too).
+    assert.ok(line.length < 45 * n, `${line.length} characters`);
+    doc.diagnostics = [
+      ...doc.diagnostics.filter((d: { message: string }) => !d.message.includes("desktops")),
+      { message: `[bitlocker] ${line}\n`, severity: "info#err" },
+    ];
+    const report = readPreview(doc);
+    const fleet = fleetOf(report);
+    assert.deepEqual(
+      [fleet.plan!.rotate.length, fleet.plan!.skip.length, fleet.plan!.recorded.length],
+      [10, 89_990, 10_000],
+    );
+    const md = renderPreviewMarkdown(report, { marker: "m", maxChars: GITHUB_COMMENT_LIMIT });
+    assert.ok(md.length <= GITHUB_COMMENT_LIMIT, `${md.length} characters`);
+    assert.ok(!md.includes("preview-json"));
+    assert.match(md, /\| fleet `desktops` \| update \| 10 \| 0 \| 89990 \|/);
+  });
 });
 
 describe("report preview: a fleet of 50,000 devices within GitHub's comment limit", () => {
