@@ -19,6 +19,8 @@ import { engineContext, type EngineContext } from "./context";
 import { isNotFound } from "./errorKinds";
 import { lookupDevices } from "./fleet/batchedLookup";
 import { intunePacers } from "./fleet/intunePacers";
+import { keepPreviewReads, planKey, startPreviewReads } from "./fleet/previewHandoff";
+import { desiredToken } from "../plan/fleet/inputs";
 import { log } from "./log";
 
 export type PreviewAccess = { fail: string } | { context: EngineContext } | { unchecked: true };
@@ -72,17 +74,21 @@ export async function readForPreview(
 /**
  * The devices a fleet change would send to, read as the run reads them ($batches of 20 GETs,
  * paced within Intune's request limit by the process's shared read pacer) and classified as the
- * run would classify them.
+ * run would classify them. The reads are kept for the run of the same plan in this process
+ * (fleet/previewHandoff.ts), so an `up` reads each device once.
  */
 export async function previewFleetReads(
   context: EngineContext,
   plan: FleetPlan,
   olds: Partial<FleetState> | undefined,
-  news: FleetInputs,
+  news: FleetInputs & { label?: string },
 ): Promise<FleetPreview> {
   const ids = [...plan.settle, ...plan.rotate];
+  const started = startPreviewReads(ids);
   const seen = await lookupDevices(context.graph, ids, {
     pacer: intunePacers(context.settings).reads,
   });
+  const tokens = ids.map((id) => desiredToken(news, id));
+  keepPreviewReads(planKey(news.label ?? "fleet", ids, tokens), started, context.graph, seen);
   return previewFleet(plan, olds, news, seen, new Date().toISOString());
 }
