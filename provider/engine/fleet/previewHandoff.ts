@@ -97,8 +97,3 @@ export function takePreviewReads(key: string, graph: object): HandedReads {
     },
   };
 }
-
-/** Drops every kept read (tests; a reconfigured engine never matches them anyway). */
-export function forgetPreviewReads(): void {
-  kept.clear();
-}
