@@ -6,7 +6,7 @@
 //   npm run bench -- --quick               smoke check: 1,000 devices, contenders a,c,e,f,p, once
 //   npm run bench -- --repeat 3 --only a,e,f --sizes 10000
 //   options: --time-scale 0.1  --latency 50  --package head|worktree  --repeat <n>
-//            --only <keys>   a at b c d e f p pt (see CONTENDERS below)
+//            --only <keys>   a at b c d e f p pd pt (see CONTENDERS below)
 //            --sequential-10k auto|run|skip
 //            --wait-idle <minutes>        first wait (polling each minute) until no one else runs tests
 //            --wait-idle-each <minutes>   the same before each contender
@@ -51,6 +51,11 @@ const CONTENDERS = {
   d: { name: "BitLockerKeyRotation per device, pulumi up", pulumi: "single", maxSize: 1000 },
   // Pulumi's own fixed cost: measured once per repetition, whatever the sizes.
   p: { name: "empty Pulumi program, pulumi up", pulumi: "empty", sizeFree: true },
+  pd: {
+    name: "one dynamic resource whose create does nothing, pulumi up",
+    pulumi: "dynamic",
+    sizeFree: true,
+  },
   pt: {
     name: "empty Pulumi program, pulumi up, type-checked",
     pulumi: "empty",

@@ -23,14 +23,14 @@ export function packageUnderTest(which: "head" | "worktree"): PackageUnderTest {
   const dirtyFiles = git("status", "--porcelain", "--", "provider").split("\n").filter(Boolean);
   if (which === "worktree") {
     const dir = path.join(REPO_DIR, "provider");
-    if (!fs.existsSync(path.join(dir, "dist", "engine", "fleet.js")))
+    if (!fs.existsSync(path.join(dir, "dist", "engine", "fleetEntry.js")))
       throw new Error("provider/dist is missing: run `npm run build` first");
     return { dir, source: "worktree (provider/dist as built)", commit, dirtyFiles };
   }
   // Inside the repository, so that the build and the package resolve the workspace's node_modules.
   const root = path.join(E2E_TMP_DIR, `bench-pkg-${commit.slice(0, 12)}`);
   const dir = path.join(root, "provider");
-  if (!fs.existsSync(path.join(dir, "dist", "engine", "fleet.js"))) {
+  if (!fs.existsSync(path.join(dir, "dist", "engine", "fleetEntry.js"))) {
     console.log(`[bench] building pulumi-intune-bitlocker at ${commit.slice(0, 12)} in ${root}`);
     fs.rmSync(root, { recursive: true, force: true });
     fs.mkdirSync(root, { recursive: true });

@@ -9,7 +9,7 @@ import { installInto, type PackageUnderTest } from "./package";
 import { childrenCpuMs, TreeMemorySampler, type ProcessPeak } from "./proc";
 import { tenantEnv, type TenantSettings } from "./tenant";
 
-export type PulumiProgram = "fleet" | "single" | "empty";
+export type PulumiProgram = "fleet" | "single" | "empty" | "dynamic";
 
 /** Device ids come from devices.json beside the program (10,000 ids exceed a config value's argv). */
 const PROGRAMS: Record<PulumiProgram, string> = {
@@ -33,6 +33,25 @@ export const count = ids.length;
   // Pulumi's own start and finish: no package, no resource, no request to the tenant.
   empty: `
 export const nothing = 0;
+`,
+  // Pulumi's own cost of one dynamic resource (the fleet's kind): the program loads
+  // @pulumi/pulumi and the CLI starts the dynamic-provider host, whose create returns at once.
+  // Its input is as large as a packed list of 1,000 ids; no request to the tenant.
+  dynamic: `
+import * as pulumi from "@pulumi/pulumi";
+
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create() {
+    return { id: "noop", outs: { done: true } };
+  },
+};
+class Noop extends pulumi.dynamic.Resource {
+  constructor(name: string) {
+    super(provider, name, { done: undefined, ids: "00000000-0000-0000-0000-000000000000\\n".repeat(1000) });
+  }
+}
+new Noop("noop");
+export const ok = true;
 `,
 };
 

@@ -39,6 +39,11 @@ const rotationEpochs = new Map<string, number>();
 const deviceKey = (id: string) => id.toLowerCase();
 const epochOf = (id: string) => rotationEpochs.get(deviceKey(id)) ?? 0;
 
+/** The device's rotation epoch now: a read taken at one epoch is void at any other. */
+export function rotationEpoch(id: string): number {
+  return epochOf(id);
+}
+
 /** A rotation request for the device is about to leave, or was answered: reads before it are void. */
 export function rotationSent(id: string): void {
   rotationEpochs.set(deviceKey(id), epochOf(id) + 1);

@@ -27,10 +27,11 @@ import { summarizeFleetRun } from "../plan/fleet/summary";
 import { summarizeRefresh } from "../plan/fleet/refreshSummary";
 import { checkKeyCaps, guardEnabled, type KeyCapAccess, type KeyCapFinding } from "./keyCapGuard";
 import { RecordedFailure } from "./errors";
-import { isDevice, lookupDevices } from "./fleet/batchedLookup";
+import { isDevice, lookupDevices, type LookupResult } from "./fleet/batchedLookup";
 import { readFleetOutcomes } from "./fleet/fleetOutcomes";
 import { JobFeed } from "./fleet/jobFeed";
 import { intunePacers } from "./fleet/intunePacers";
+import { planKey, takePreviewReads, type HandedReads } from "./fleet/previewHandoff";
 import type { WindowPacer } from "./fleet/windowPacer";
 import { forbiddenIsPerDevice } from "../plan/permissions";
 import { isGuid } from "../plan/ids";
@@ -45,6 +46,8 @@ type Inputs = FleetInputs & { label?: string; __provider?: unknown };
 
 /** Devices read per step: five $batches of 20 GETs, then their recovery-key counts. */
 const READ_CHUNK = 100;
+/** The first step is one $batch, so the first rotations leave as soon as it is answered. */
+const FIRST_READ_CHUNK = 20;
 const MAX_SENDS_PER_DEVICE = 10;
 
 export async function create(inputs: Props) {
@@ -143,7 +146,11 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     );
     // Read and rotate at once: the reader keeps a few windows of jobs ahead of the rotations.
     const feed = new JobFeed<RotationJob>();
+    // The devices the preview of this same plan read moments ago are not read again.
+    const tokens = toRead.map((d) => desiredToken(news, d));
+    const handed = takePreviewReads(planKey(news.label ?? "fleet", toRead, tokens), graph);
     const reading = readDevices(graph, toRead, {
+      handed,
       olds,
       news,
       plan,
@@ -190,6 +197,8 @@ interface ReadOptions {
   /** Each device's old record line (id → line). */
   oldLines: ReadonlyMap<string, string>;
   pacer: WindowPacer;
+  /** The preview's reads of these devices, used where they may stand in for a new read. */
+  handed: HandedReads;
   feed: JobFeed<RotationJob>;
   /** Jobs queued ahead of the rotations before the reader waits. */
   lookahead: number;
@@ -212,9 +221,9 @@ async function readDevices(
   let rotatedSince = 0;
   let nearCap: KeyCapFinding | undefined;
   let nearCapCount = 0;
-  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+  for (let i = 0, size = FIRST_READ_CHUNK; i < ids.length; i += size, size = READ_CHUNK) {
     await o.feed.room(o.lookahead);
-    const chunk = ids.slice(i, i + READ_CHUNK);
+    const chunk = ids.slice(i, i + size);
     const at = new Date().toISOString();
     const token = (deviceId: string) => tokenHash(desiredToken(o.news, deviceId));
     if (o.feed.stopped) {
@@ -223,11 +232,21 @@ async function readDevices(
         o.record(deviceId, { status: "error", at, token: "-", detail: "NotSent" }, o.feed.stopped);
       return;
     }
-    const seen = await lookupDevices(graph, chunk, { pacer: o.pacer });
-    // Graph did not answer any of them within the budget: the next chunks would only wait
-    // as long again. Stop; the devices not read are left for the next run.
-    const failures = [...seen.values()].map((r) => (r && "error" in r ? r.error : undefined));
-    if (failures.every((e) => e !== undefined && noAnswer(e))) throw failures[0]!;
+    // Read only what the preview did not hand over; the answers keep the chunk's order.
+    const handed = new Map(chunk.map((d) => [d, o.handed.take(d)]));
+    const toFetch = chunk.filter((d) => handed.get(d) === undefined);
+    const fetched =
+      toFetch.length > 0
+        ? await lookupDevices(graph, toFetch, { pacer: o.pacer })
+        : new Map<string, LookupResult>();
+    const seen = new Map<string, LookupResult>(
+      chunk.map((d) => [d, handed.get(d) ?? fetched.get(d)!]),
+    );
+    // Graph did not answer any of the devices read within the budget: the next chunks would
+    // only wait as long again. Stop; the devices not read are left for the next run.
+    const failures = [...fetched.values()].map((r) => (r && "error" in r ? r.error : undefined));
+    if (failures.length > 0 && failures.every((e) => e !== undefined && noAnswer(e)))
+      throw failures[0]!;
     const eligible: ManagedDevice[] = [];
     for (const [deviceId, found] of seen) {
       if (found && "error" in found) {
