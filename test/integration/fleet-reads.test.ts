@@ -11,6 +11,8 @@ import {
   PREVIEW_READ_MAX_AGE_MS,
 } from "../../provider/engine/fleet/previewHandoff";
 import { checkFleet } from "../../provider/plan/fleet/inputs";
+import { deviceLines, packDevices } from "../../provider/plan/fleet/packed";
+import { tokenHash } from "../../provider/plan/fleet/record";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import type { SimulatedTenant } from "../../simulator/index";
 import {
@@ -142,6 +144,24 @@ describe("integration: BitLockerKeyRotationFleet reads each device once per up",
     const reads = readsPerDevice();
     assert.equal(reads.get(ids[7]!), 3, "preview, the single resource, and the run");
     assert.equal(deviceReads(), 27);
+  });
+
+  it("a lost answer's device is read again by the run (its request may land meanwhile)", async () => {
+    const ids = windows(10);
+    const { id, outs } = await create(await check({ managedDeviceIds: ids, rotationToken: "A" }));
+    // As an earlier run would have left it: the answer to token B's request was lost.
+    const lostLine = `unverified 2026-11-27T10:00:00Z ${tokenHash("B")} -`;
+    const olds = {
+      ...outs,
+      devices: packDevices(new Map([...deviceLines(outs.devices), [ids[3]!, lostLine]])),
+    } as unknown as Props;
+    tenant.log.clear();
+    const news = await checkInputsOnly({ managedDeviceIds: ids, rotationToken: "B" });
+    await engine.diff(id, olds, news);
+    await engine.update(id, olds, news);
+    const reads = readsPerDevice();
+    assert.equal(reads.get(ids[3]!), 2, "the preview's read, then the run's own");
+    assert.equal(deviceReads(), 11, "every other device once");
   });
 
   it(`keeps the reads of at most ${MAX_KEPT_PREVIEWS} fleets`, async () => {

@@ -15,6 +15,7 @@
 //   the same process while this run goes on;
 // - bounded memory: at most MAX_KEPT_PREVIEWS fleets' reads are kept, expired ones are dropped;
 // - never across processes: plain memory of the provider process.
+// Not for a lost answer's device: the run reads it itself (fleetProvider.ts readDevices).
 import { createHash } from "node:crypto";
 import type { ManagedDevice } from "../../graph/types";
 import { rotationEpoch } from "../checkRead";
