@@ -31,7 +31,7 @@ export type PreviewAccess = { fail: string } | { context: EngineContext } | { un
  * limit, so twice the run's 4: 1,000 devices are read in ~0.5 s instead of ~1 s (simulated
  * tenant, 50 ms latency), which is time before the first rotation of an `up`.
  */
-const PREVIEW_READ_CONCURRENCY = 8;
+export const PREVIEW_READ_CONCURRENCY = 8;
 
 /** Time a token request at preview may take: one request timeout (settings not yet known). */
 const TOKEN_BUDGET_FALLBACK_MS = 30_000;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as fleet from "../../provider/engine/fleetEntry";
 import * as single from "../../provider/engine/singleDeviceEntry";
 import { RecordedFailure } from "../../provider/engine/errors";
+import { PREVIEW_READ_CONCURRENCY } from "../../provider/engine/previewReads";
 import type { FleetState } from "../../provider/plan/fleet/plan";
 import { parseRecord } from "../../provider/plan/fleet/record";
 import { ALL_ROLES, type SimulatedTenant } from "../../simulator/index";
@@ -256,8 +257,10 @@ describe("integration: every wait stays inside the retry budget", function () {
     });
 
     it("every device read answered 429 Retry-After: 3600: reading stops within the budget", async () => {
-      // A chunk of 100 is 5 $batches of 20 GETs, 4 at once: Graph's hour-long pause holds the 5th.
-      const ids = Array.from({ length: 100 }, () => addEligibleDevice(tenant).id);
+      // The preview's reads go PREVIEW_READ_CONCURRENCY $batches of 20 GETs at once; two more
+      // batches wait, and Graph's hour-long pause holds them (and the run's reads) unsent.
+      const inFlight = PREVIEW_READ_CONCURRENCY * 20;
+      const ids = Array.from({ length: inFlight + 40 }, () => addEligibleDevice(tenant).id);
       tenant.addFault({
         method: "GET",
         path: /\/managedDevices\//,
@@ -268,7 +271,7 @@ describe("integration: every wait stays inside the retry budget", function () {
       const { ms, err } = await runCreate({ managedDeviceIds: ids, rotationToken: "A" });
       assert.match(err.message, /reading the devices stopped early: device [0-9a-f-]+: Graph 429/);
       const reads = tenant.log.count({ method: "GET", pathMatches: /\/managedDevices\// });
-      assert.ok(reads <= 80, `${reads} device reads sent: none after the pause`);
+      assert.ok(reads <= inFlight, `${reads} device reads sent: none after the pause`);
       assert.match(err.message, BUDGET_ERROR);
       assert.equal(rotationPosts(), 0, "nothing sent");
       assert.ok(ms < 3 * BUDGET_S * 1000, `ended after ${ms} ms`);
