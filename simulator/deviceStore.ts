@@ -15,6 +15,8 @@ export interface DeviceStoreOptions {
   keyCapErrorCode: number;
   /** Graph's clock minus the machine's: added to the action-result times it writes. */
   clockOffsetMs?: number;
+  /** This machine's clock as the store reads it (default Date.now); tests drive check-ins with it. */
+  now?: () => number;
 }
 
 interface Entry {
@@ -42,7 +44,11 @@ export class DeviceStore {
   private readonly schedule = new MinHeap<Scheduled>((a, b) => a.dueAt - b.dueAt);
   private nextSeq = 1;
 
-  constructor(private readonly options: DeviceStoreOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly options: DeviceStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   get size(): number {
     return this.byId.size;
@@ -66,7 +72,7 @@ export class DeviceStore {
     return sim;
   }
 
-  get(id: string, now = Date.now()): SimDevice | undefined {
+  get(id: string, now = this.now()): SimDevice | undefined {
     this.settleDue(now);
     return this.byId.get(id)?.sim;
   }
@@ -76,7 +82,7 @@ export class DeviceStore {
     cursor: number,
     limit: number,
     accept: (sim: SimDevice) => boolean,
-    now = Date.now(),
+    now = this.now(),
   ): { items: SimDevice[]; nextCursor: number | null } {
     this.settleDue(now);
     const items: SimDevice[] = [];
@@ -92,7 +98,7 @@ export class DeviceStore {
     return { items, nextCursor: null };
   }
 
-  all(now = Date.now()): SimDevice[] {
+  all(now = this.now()): SimDevice[] {
     this.settleDue(now);
     return this.ordered.map((e) => e.sim);
   }
@@ -128,7 +134,7 @@ export class DeviceStore {
   }
 
   /** Queues the rotation: the action result becomes pending now. */
-  requestRotation(id: string, now = Date.now()): void {
+  requestRotation(id: string, now = this.now()): void {
     const entry = this.byId.get(id);
     if (!entry) throw new Error(`no device ${id}`);
     entry.generation++;
@@ -146,7 +152,7 @@ export class DeviceStore {
   }
 
   /** Makes pending devices (all, or those named) check in now. Offline devices do not. */
-  checkIn(ids?: string[], now = Date.now()): number {
+  checkIn(ids?: string[], now = this.now()): number {
     let count = 0;
     for (const id of ids ?? [...this.pending]) {
       const entry = this.byId.get(id);
@@ -166,7 +172,7 @@ export class DeviceStore {
   }
 
   /** Applies every scheduled check-in that is due, at the time it was due. */
-  settleDue(now = Date.now()): void {
+  settleDue(now = this.now()): void {
     for (;;) {
       const top = this.schedule.peek();
       if (!top || top.dueAt > now) return;
@@ -177,17 +183,17 @@ export class DeviceStore {
     }
   }
 
-  recoveryKeys(entraDeviceId: string, now = Date.now()): RecoveryKeyInfo[] {
+  recoveryKeys(entraDeviceId: string, now = this.now()): RecoveryKeyInfo[] {
     this.settleDue(now);
     return this.keysByEntraId.get(entraDeviceId) ?? [];
   }
 
-  allRecoveryKeys(now = Date.now()): RecoveryKeyInfo[] {
+  allRecoveryKeys(now = this.now()): RecoveryKeyInfo[] {
     this.settleDue(now);
     return this.allKeys;
   }
 
-  findRecoveryKey(keyId: string, now = Date.now()): RecoveryKeyInfo | undefined {
+  findRecoveryKey(keyId: string, now = this.now()): RecoveryKeyInfo | undefined {
     this.settleDue(now);
     return this.keysById.get(keyId);
   }

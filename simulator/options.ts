@@ -40,6 +40,11 @@ export interface SimulatedTenantOptions {
    * times Graph writes (an action result's start and update) run this far ahead (or behind).
    */
   clockOffsetMs?: number;
+  /**
+   * The clock devices live by (default Date.now): when a rotation is requested and when a
+   * device checks in. A test passes its own to make check-ins happen at exact instants.
+   */
+  deviceClock?: () => number;
   managedDevicesPageSize?: number;
   recoveryKeysPageSize?: number;
   coManagedUnderManagedDevices?: GraphSettings["coManagedUnderManagedDevices"];

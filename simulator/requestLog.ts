@@ -38,8 +38,18 @@ export interface LogFilter {
   since?: Date | string;
 }
 
+export interface WaitForOptions {
+  /** Resolve once this many entries match (default 1), counting those already logged. */
+  count?: number;
+  /** Also required of each entry, beyond the filter. */
+  where?: (entry: LogEntry) => boolean;
+  /** Reject after this long (default: never; a test's own timeout then applies). */
+  timeoutMs?: number;
+}
+
 export class RequestLog {
   private items: LogEntry[] = [];
+  private readonly listeners = new Set<(entry: LogEntry) => void>();
 
   /** Oldest entries are dropped past `limit`, so a long benchmark cannot exhaust memory. */
   constructor(private readonly limit = 200_000) {}
@@ -47,6 +57,50 @@ export class RequestLog {
   add(entry: LogEntry): void {
     this.items.push(entry);
     if (this.items.length > this.limit) this.items.splice(0, this.items.length - this.limit);
+    for (const listener of [...this.listeners]) listener(entry);
+  }
+
+  /**
+   * Calls `listener` with each entry as it is logged (a request answered, or lost), in the
+   * same turn: a test can act at an exact point of a run (e.g. kill a client at its Nth
+   * rotation). Returns the unsubscribe function.
+   */
+  onEntry(listener: (entry: LogEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves with the matching entries once `count` of them are logged (those already in
+   * the log count): waits for the tenant to have acted on a request instead of a guessed time.
+   */
+  waitFor(filter: LogFilter, options: WaitForOptions = {}): Promise<LogEntry[]> {
+    const need = options.count ?? 1;
+    const test = compile(filter);
+    const match = (e: LogEntry) => test(e) && (options.where?.(e) ?? true);
+    const found = this.items.filter(match);
+    if (found.length >= need) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              stop();
+              reject(
+                new Error(
+                  `${found.length} of ${need} log entries matching ${JSON.stringify(filter)} within ${options.timeoutMs} ms`,
+                ),
+              );
+            }, options.timeoutMs);
+      const stop = this.onEntry((e) => {
+        if (!match(e)) return;
+        found.push(e);
+        if (found.length < need) return;
+        stop();
+        clearTimeout(timer);
+        resolve(found);
+      });
+    });
   }
 
   entries(filter: LogFilter = {}): LogEntry[] {

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { withFaults, sleep, type Faults } from "./faults";
 import { graphError, type SimRequest, type SimResponse } from "./http/exchange";
 import { logEntry, type RequestLog } from "./requestLog";
@@ -21,6 +21,23 @@ export interface Dispatch {
   latencyMs(): number;
 }
 
+/** A request as it arrives (headers read, body not yet): see SimServer.onReceived. */
+export interface ReceivedRequest {
+  method: string;
+  /** Decoded path without the query. */
+  path: string;
+  /** The TCP connection it came on: ids count up from 1 per tenant. */
+  connectionId: number;
+}
+
+/** Requests held on arrival until released (see SimServer.hold). */
+export interface HoldHandle {
+  /** Resolves with the first held request, once it has arrived. */
+  readonly received: Promise<ReceivedRequest>;
+  /** Lets every held request (and any later match) go on. */
+  release(): void;
+}
+
 export interface TlsMaterial {
   certificatePem: string;
   privateKeyPem: string;
@@ -33,6 +50,16 @@ export class SimServer {
   private readonly hangTimers = new Set<NodeJS.Timeout>();
   private inFlight = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly sockets = new Map<string, number>();
+  private nextConnectionId = 1;
+  private readonly closedWaiters: (() => void)[] = [];
+  private readonly receivedListeners = new Set<(r: ReceivedRequest) => void>();
+  private readonly holds = new Set<{
+    method: string | undefined;
+    path: RegExp;
+    gate: Promise<void>;
+    arrived: (r: ReceivedRequest) => void;
+  }>();
   /** Graph's clock minus this machine's, for the Date header (see clockOffsetMs). */
   clockOffsetMs = 0;
 
@@ -41,7 +68,14 @@ export class SimServer {
       { key: tls.privateKeyPem, cert: tls.certificatePem },
       (req, res) => {
         this.inFlight++;
-        this.onRequest(req, res)
+        const received: ReceivedRequest = {
+          method: (req.method ?? "GET").toUpperCase(),
+          path: safeDecode(new URL(req.url ?? "/", "https://x").pathname),
+          connectionId:
+            this.sockets.get(`${req.socket.remoteAddress}:${req.socket.remotePort}`) ?? 0,
+        };
+        for (const listener of [...this.receivedListeners]) listener(received);
+        this.onRequest(req, res, received)
           .catch((err: unknown) => {
             if (!res.headersSent) {
               res.writeHead(500, { "content-type": "text/plain" });
@@ -55,6 +89,58 @@ export class SimServer {
           });
       },
     );
+    // Each TCP connection gets an id as it is accepted (before its TLS handshake), so a test
+    // can tell which connection a request came on and wait for a killed client's connections
+    // to be gone. The TLS socket a request arrives on is found by its remote address and port.
+    this.server.on("connection", (socket: Socket) => {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.sockets.set(key, this.nextConnectionId++);
+      socket.once("close", () => {
+        this.sockets.delete(key);
+        if (this.sockets.size === 0) for (const w of this.closedWaiters.splice(0)) w();
+      });
+    });
+  }
+
+  /** Ids of the connections open now. */
+  openConnections(): number[] {
+    return [...this.sockets.values()];
+  }
+
+  /** Resolves once no connection is open (every client gone, or idle ones closed). */
+  noConnections(): Promise<void> {
+    if (this.sockets.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.closedWaiters.push(resolve));
+  }
+
+  /**
+   * Calls `listener` as each request arrives (before faults, latency or handling; control
+   * requests included), in the same turn. Returns the unsubscribe function.
+   */
+  onReceived(listener: (r: ReceivedRequest) => void): () => void {
+    this.receivedListeners.add(listener);
+    return () => this.receivedListeners.delete(listener);
+  }
+
+  /**
+   * Holds top-level requests matching method and path on arrival, before they are handled,
+   * until released: a test knows a request is in the tenant's hands, and decides when Graph
+   * acts on it, with no guessed delay.
+   */
+  hold(match: { method?: string; path: RegExp }): HoldHandle {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let arrived!: (r: ReceivedRequest) => void;
+    const received = new Promise<ReceivedRequest>((r) => (arrived = r));
+    const entry = { method: match.method?.toUpperCase(), path: match.path, gate, arrived };
+    this.holds.add(entry);
+    return {
+      received,
+      release: () => {
+        this.holds.delete(entry);
+        release();
+      },
+    };
   }
 
   /**
@@ -94,9 +180,20 @@ export class SimServer {
     await closed;
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = Date.now();
+  private async onRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    received: ReceivedRequest,
+  ): Promise<void> {
+    let started = Date.now();
     const body = await readBody(req);
+    // Held with its body in hand: a client that dies meanwhile leaves a whole request behind.
+    for (const h of [...this.holds]) {
+      if (!h.path.test(received.path) || (h.method && h.method !== received.method)) continue;
+      h.arrived(received);
+      await h.gate;
+      started = Date.now();
+    }
     const dispatch = this.dispatch;
     const headers = flattenHeaders(req);
     const sim: SimRequest = {
@@ -188,6 +285,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {

@@ -24,7 +24,7 @@ import { graphError, type SimRequest, type SimResponse } from "./http/exchange";
 import { DEFAULTS, type SimulatedTenantOptions } from "./options";
 import { SeededRandom } from "./random";
 import { RequestLog } from "./requestLog";
-import { SimServer } from "./server";
+import { SimServer, type HoldHandle, type ReceivedRequest } from "./server";
 import { INTUNE_LIMITS, Throttle, scaleLimits, type ThrottleLimits } from "./throttle";
 import { defaultCaDir, issueServerCertificate, loadOrCreateCa } from "./tls/ca";
 
@@ -108,6 +108,17 @@ export interface SimulatedTenant {
   resetThrottle(): void;
   /** Resolves once no request is being handled (one the client gave up on included). */
   idle(): Promise<void>;
+  /**
+   * Calls `listener` as each request arrives, before it is handled (answers and lost
+   * requests are `log.onEntry`'s). Returns the unsubscribe function.
+   */
+  onReceived(listener: (request: ReceivedRequest) => void): () => void;
+  /** Holds matching top-level requests on arrival until `release()`: see SimServer.hold. */
+  hold(match: { method?: string; path: RegExp }): HoldHandle;
+  /** Ids of the client connections open now. */
+  openConnections(): number[];
+  /** Resolves once no client connection is open: a killed client's sockets are all closed. */
+  noConnections(): Promise<void>;
 
   close(): Promise<void>;
 }
@@ -141,6 +152,7 @@ export async function startSimulatedTenant(
       keyCap: options.keyCap ?? DEFAULTS.keyCap,
       keyCapErrorCode: options.keyCapErrorCode ?? DEFAULT_KEY_CAP_ERROR_CODE,
       clockOffsetMs: options.clockOffsetMs ?? 0,
+      ...(options.deviceClock ? { now: options.deviceClock } : {}),
     });
     server.clockOffsetMs = options.clockOffsetMs ?? 0;
     const recoveryKeysPerDevice =
@@ -309,6 +321,10 @@ export async function startSimulatedTenant(
       setThrottle: (limits) => throttle.setLimits(limits),
       resetThrottle: () => throttle.reset(),
       idle: () => server.idle(),
+      onReceived: (listener) => server.onReceived(listener),
+      hold: (match) => server.hold(match),
+      openConnections: () => server.openConnections(),
+      noConnections: () => server.noConnections(),
       close: () => server.close(),
     };
 

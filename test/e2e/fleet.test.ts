@@ -17,10 +17,11 @@ import { fleetDeviceRecords } from "../../provider/plan/fleet/packed";
 import * as assert from "node:assert/strict";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import { ERROR_CODES, ROLES, type SimulatedTenant } from "../../simulator/index";
-import { changes, isRunning, providerHosts, PulumiProject, type StackExport } from "./harness";
+import { changes, PulumiProject, type StackExport } from "./harness";
 import {
   FLEET_PROGRAM,
-  eventually,
+  killAtRotation,
+  settleAfterKill,
   fleetOf,
   graphWrites,
   outs,
@@ -298,23 +299,17 @@ describe("e2e: a fleet run of 300 devices killed mid-way (pulumi CLI)", function
       "--skip-preview",
       "--non-interactive",
     ]);
-    await eventually(
-      () => rotations(tenant) >= 120 || running.child.exitCode !== null,
-      "120 rotations",
-    );
-    // As a CI runner kills a job: the CLI's process group. The provider host runs in a group
-    // of its own and must notice and exit (engine/engineWatchdog.ts).
-    const hosts = providerHosts(running.child.pid!);
-    running.signalGroup("SIGKILL");
+    // As a CI runner kills a job: the CLI's process group, in the very turn the tenant logs
+    // the 120th rotation (so the kill lands mid-run). The provider host runs in a group of its
+    // own and must notice and exit (engine/engineWatchdog.ts).
+    const kill = await killAtRotation(tenant, running, 120);
     const result = await running.done;
-    await eventually(() => !hosts.some(isRunning), "the provider host to exit", 1500);
-    // Requests already inside the tenant (50 ms latency) finish on their own.
-    await new Promise((r) => setTimeout(r, 300));
-    atKill = rotations(tenant);
     assert.equal(result.killed, true, `pulumi up ended by itself:\n${text(result)}`);
+    // The host exits, every connection of the killed processes closes, and the requests
+    // already inside the tenant (50 ms latency) finish on their own.
+    await settleAfterKill(tenant, kill);
+    atKill = rotations(tenant);
     assert.ok(atKill >= 120 && atKill < N, `killed mid-run (${atKill} of ${N} rotated)`);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(rotations(tenant), atKill, "nothing is sent after the kill");
 
     // The killed CLI left its lock (file backend): an operator runs `pulumi cancel`.
     const locked = await project.up({ allowFailure: true });
@@ -328,6 +323,9 @@ describe("e2e: a fleet run of 300 devices killed mid-way (pulumi CLI)", function
     );
     // The killed run's rotations never reached state: every record still holds token A.
     const recs = records(state);
+    // Through the locked `up` and `pulumi cancel` (neither runs the provider), nothing more
+    // reached the tenant after the killed processes were gone.
+    assert.equal(rotations(tenant), atKill, "nothing is sent after the kill");
     assert.ok([...recs.values()].every((r) => r.token === tokenHash("A")));
   });
 

@@ -8,6 +8,9 @@ import type { LogEntry, SimulatedTenant, SimulatedTenantOptions } from "../../si
 import { ROTATE, TOKEN_PATH as TOKEN, startTenant } from "../support/tenant";
 import {
   type CommandResult,
+  type RunningCommand,
+  isRunning,
+  providerHosts,
   PulumiProject,
   type ProjectOptions,
   REPO_DIR,
@@ -266,6 +269,66 @@ export function installPackageCopy(
 }
 
 /** Waits until `predicate` holds (polling), or fails after `timeoutMs`. */
+/** A `pulumi` process group SIGKILLed by the test. */
+export interface Kill {
+  /** Accepted rotations the tenant had logged at the kill (killAtRotation). */
+  rotationsAtKill: number;
+  /** The provider hosts (in groups of their own: they must exit by themselves). */
+  hosts: number[];
+}
+
+/** SIGKILLs `running`'s process group now, as a CI runner kills a job. */
+export function killNow(running: RunningCommand, rotationsAtKill = 0): Kill {
+  const kill: Kill = { rotationsAtKill, hosts: providerHosts(running.child.pid!) };
+  running.signalGroup("SIGKILL");
+  return kill;
+}
+
+/**
+ * SIGKILLs `running`'s process group in the same turn as the tenant logs the `n`th accepted
+ * rotation: the kill is known to land mid-run (with rotations left to send), whatever the
+ * machine's speed. Rejects if the run ends first.
+ */
+export function killAtRotation(
+  tenant: SimulatedTenant,
+  running: RunningCommand,
+  n: number,
+): Promise<Kill> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const stop = tenant.log.onEntry((e) => {
+      if (e.method !== "POST" || !ROTATE.test(e.path) || e.status !== 204 || ++seen < n) return;
+      stop();
+      // Never throw into the tenant's logging: a failure here fails the test instead.
+      try {
+        resolve(killNow(running, seen));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    void running.done.then((r) => {
+      stop();
+      reject(new Error(`the run ended after ${seen} of ${n} rotations:\n${text(r)}`));
+    });
+  });
+}
+
+/**
+ * After a kill: the provider hosts exit (their watchdog, within `hostExitMs`), every client
+ * connection to the tenant closes (the killed processes are gone: nothing more can be sent)
+ * and the requests already inside the tenant finish. Events, not guessed sleeps: a count of
+ * the tenant's log taken after this is final for the killed run.
+ */
+export async function settleAfterKill(
+  tenant: SimulatedTenant,
+  kill: Kill,
+  hostExitMs = 1500,
+): Promise<void> {
+  await eventually(() => !kill.hosts.some(isRunning), "the provider host to exit", hostExitMs);
+  await tenant.noConnections();
+  await tenant.idle();
+}
+
 export async function eventually(
   predicate: () => boolean,
   what: string,

@@ -16,7 +16,6 @@ import {
 } from "../support/tenant";
 
 type Props = Record<string, unknown>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("integration: BitLockerKeyRotation reads the device once per rotation", function () {
   let tenant: SimulatedTenant;
@@ -109,12 +108,13 @@ describe("integration: BitLockerKeyRotation reads the device once per rotation",
   it("a read made while a rotation of the device was in flight is not used after it", async () => {
     const d = addEligibleDevice(tenant);
     const first = await check({}, { managedDeviceId: d.id, rotationToken: "A" });
-    // The first rotation is slow to reach Intune; a second resource's check reads the device
-    // meanwhile, and sees it before that rotation.
-    tenant.addFault({ method: "POST", path: ROTATE, kind: "latency", ms: 500, count: 1 });
+    // The first rotation is held inside the tenant, unhandled; a second resource's check
+    // reads the device meanwhile, and sees it before that rotation. Then Intune acts on it.
+    const held = tenant.hold({ method: "POST", path: ROTATE });
     const rotating = create(first);
-    await sleep(100);
+    await held.received;
     const second = await check({}, { managedDeviceId: d.id, rotationToken: "X" });
+    held.release();
     await rotating;
     await create(second);
     const sequence = tenant.log

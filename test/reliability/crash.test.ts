@@ -15,16 +15,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseRecord, tokenHash } from "../../provider/plan/fleet/record";
 import { scaleLimits, type SimulatedTenant } from "../../simulator/index";
-import {
-  type CommandResult,
-  PulumiProject,
-  type StackExport,
-  isRunning,
-  providerHosts,
-} from "../e2e/harness";
+import { type CommandResult, PulumiProject, type StackExport, isRunning } from "../e2e/harness";
 import {
   FLEET_PROGRAM,
   SINGLE_PROGRAM,
+  eventually,
+  killAtRotation,
+  killNow,
+  settleAfterKill,
   fleetOf,
   outs,
   setDevices,
@@ -33,26 +31,9 @@ import {
   tenantEnv,
   text,
 } from "../e2e/support";
-import {
-  RotationLedger,
-  flushResults,
-  mark,
-  record,
-  repeats,
-  sleep,
-  windowsDevice,
-} from "./support";
+import { RotationLedger, flushResults, mark, record, repeats, windowsDevice } from "./support";
 
 const verbose = process.env.RELIABILITY_VERBOSE === "1";
-
-/** Polls until `predicate` holds. */
-async function until(what: string, predicate: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** What `pulumi up` said about pending operations, in short, for the report. */
 function pendingLines(result: CommandResult): string {
@@ -81,7 +62,13 @@ async function recover(
   {
     refreshFirst = false,
     env,
-  }: { refreshFirst?: boolean; env?: Record<string, string | undefined> } = {},
+    afterCancel,
+  }: {
+    refreshFirst?: boolean;
+    env?: Record<string, string | undefined>;
+    /** Checks once the lock is cleared, before anything runs the provider again. */
+    afterCancel?: () => void;
+  } = {},
 ): Promise<{ up: CommandResult; notes: string[] }> {
   const notes: string[] = [];
   const locked = await project.up({ allowFailure: true });
@@ -91,6 +78,7 @@ async function recover(
       : `up after the kill: exit ${locked.code}${/currently locked/.test(text(locked)) ? " (stack currently locked)" : ""}`,
   );
   await project.cancel();
+  afterCancel?.();
   const pending = async () =>
     ((await project.exportStack()).deployment.pending_operations ?? [])
       .map((p) => p.type)
@@ -155,14 +143,10 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
         }
         const start = await mark();
         await setDevices(p, [{ name: "dev", managedDeviceId: d.id, rotationToken: token }]);
-        // Intune takes 3 s to answer this device's rotation: the kill lands in between.
-        const rule = ledger.add({
-          method: "POST",
-          path: new RegExp(`${d.id}/rotateBitLockerKeys$`),
-          kind: "latency",
-          ms: 3000,
-          count: 1,
-        });
+        // The rotation POST is held inside the tenant, unhandled: the kill lands while it is
+        // in flight, and Graph acts on it only afterwards (as a slow Intune would).
+        const rotatePath = new RegExp(`${d.id}/rotateBitLockerKeys$`);
+        const held = tenant.hold({ method: "POST", path: rotatePath });
         const running = p.start([
           "up",
           "--stack",
@@ -171,18 +155,30 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
           "--skip-preview",
           "--non-interactive",
         ]);
-        await until("the rotation request to reach the tenant", () =>
-          tenant.faults().some((f) => f.id === rule.id && f.hits >= 1),
-        );
+        await Promise.race([
+          held.received,
+          running.done.then((r) => {
+            throw new Error(`up ended before its rotation request:\n${text(r)}`);
+          }),
+        ]);
         // As a CI runner kills a job: the CLI's process group; the provider host, in a group
         // of its own, must notice and exit (engine/engineWatchdog.ts).
-        const hosts = providerHosts(running.child.pid!);
-        running.signalGroup("SIGKILL");
+        const kill = killNow(running);
         const killed = await running.done;
-        await until("the provider host to exit", () => !hosts.some(isRunning), 1500);
         assert.equal(killed.killed, true, `up ended by itself:\n${text(killed)}`);
-        await sleep(3500); // the request in flight lands: Intune acts on it
+        await eventually(() => !kill.hosts.some(isRunning), "the provider host to exit", 1500);
+        await tenant.noConnections(); // every process of the run is gone
+        // The request in flight lands: Intune acts on it, with its client gone.
+        held.release();
+        const [landed] = await tenant.log.waitFor({
+          method: "POST",
+          pathMatches: rotatePath,
+          since: start,
+        });
+        assert.equal(landed?.status, 204, "Intune acted on the request in flight at the kill");
+        await tenant.idle();
         const atKill = ledger.accepted(start).get(d.id) ?? 0;
+        assert.equal(atKill, 1);
 
         const stateAtKill = singles(await p.exportStack({ showSecrets: false })).get("dev");
         const { up, notes } = await recover(p, { refreshFirst: true });
@@ -191,7 +187,7 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
         record({
           suite: "crashes (pulumi CLI)",
           case: `SIGKILL during ${phase} (one device)`,
-          injected: `token ${phase === "create" ? "A on a new resource" : "A→B"}; rotation POST delayed 3 s; \`pulumi up\` SIGKILLed (process tree) while it is in flight`,
+          injected: `token ${phase === "create" ? "A on a new resource" : "A→B"}; rotation POST held in the tenant; \`pulumi up\` SIGKILLed (process tree) while it is in flight, then the POST let through`,
           happened: `killed; Intune acted on the in-flight request (${atKill}); ${notes.join("; ")}`,
           state: stateAtKill
             ? `token ${String(outs(stateAtKill).rotationToken)} (the killed run's result never reached state)`
@@ -247,26 +243,26 @@ describe("reliability: crashes and races (pulumi CLI)", function () {
           "--skip-preview",
           "--non-interactive",
         ]);
-        await until(
-          "120 rotations",
-          () => ledger.accepted(start).size >= 120 || running.child.exitCode !== null,
-        );
-        const hosts = providerHosts(running.child.pid!);
-        running.signalGroup("SIGKILL"); // as a CI runner kills a job
+        // Killed (as a CI runner kills a job) in the very turn the tenant logs the 120th
+        // rotation: the kill is known to land mid-run.
+        const kill = await killAtRotation(tenant, running, 120);
         const killed = await running.done;
-        await until("the provider host to exit", () => !hosts.some(isRunning), 1500);
-        await sleep(500); // requests inside the tenant (50 ms latency) finish on their own
-        const atKill = ledger.accepted(start).size;
         assert.equal(killed.killed, true, `up ended by itself:\n${text(killed)}`);
-        assert.ok(atKill < N, `killed mid-run (${atKill} of ${N})`);
-        await sleep(300);
-        assert.equal(ledger.accepted(start).size, atKill, "nothing is sent after the kill");
+        // The provider host exits, every connection of the killed processes closes, and the
+        // requests already inside the tenant (50 ms latency) finish on their own.
+        await settleAfterKill(tenant, kill);
+        const atKill = ledger.accepted(start).size;
+        assert.ok(atKill >= 120 && atKill < N, `killed mid-run (${atKill} of ${N})`);
 
         const fresh = fs.mkdtempSync(path.join(cacheDir, "fresh-runner-"));
-        const { up, notes } = await recover(
-          p,
-          rerunOn === "a fresh runner" ? { env: { XDG_CACHE_HOME: fresh } } : {},
-        );
+        // Through the locked `up` and `pulumi cancel` (neither runs the provider), nothing
+        // more reached the tenant after the killed processes were gone.
+        const nothingAfterKill = () =>
+          assert.equal(ledger.accepted(start).size, atKill, "nothing is sent after the kill");
+        const { up, notes } = await recover(p, {
+          afterCancel: nothingAfterKill,
+          ...(rerunOn === "a fresh runner" ? { env: { XDG_CACHE_HOME: fresh } } : {}),
+        });
         const state: StackExport = await p.exportStack();
         const devices = fleetDeviceRecords(outs(fleetOf(state)).devices as Record<string, string>);
         const recs = Object.values(devices).map((l) => parseRecord(l)!);

@@ -7,7 +7,7 @@ import {
   type RecoveryKeyInfo,
 } from "../../provider/graph/types";
 import { ERROR_CODES, hresultToInt32, type SimulatedTenant } from "../../simulator/index";
-import { call, errorOf, getToken, rotatePath, sleep, startTenant, until } from "./helpers";
+import { call, errorOf, getToken, rotatePath, startTenant } from "./helpers";
 
 interface KeyPage {
   value: RecoveryKeyInfo[];
@@ -17,9 +17,15 @@ interface KeyPage {
 describe("simulator: rotateBitLockerKeys", () => {
   let tenant: SimulatedTenant;
   let token: string;
+  /** The devices' clock: this machine's, unless a test pins it to exact instants. */
+  let pinned: number | undefined;
 
   before(async () => {
-    tenant = await startTenant({ fleet: { size: 40 }, checkInDelayMs: null });
+    tenant = await startTenant({
+      fleet: { size: 40 },
+      checkInDelayMs: null,
+      deviceClock: () => pinned ?? Date.now(),
+    });
     token = await getToken(tenant);
   });
   after(() => tenant?.close());
@@ -86,13 +92,22 @@ describe("simulator: rotateBitLockerKeys", () => {
 
   it("a second request re-opens the action with a later startDateTime", async () => {
     const device = tenant.listDevices({ profile: "healthy" })[1] as ManagedDevice;
-    await call(tenant, token, rotatePath(device.id), { method: "POST" });
-    const firstStart = (await rotationOf(device.id))?.startDateTime as string;
-    await sleep(5);
-    await call(tenant, token, rotatePath(device.id), { method: "POST" });
+    // A pinned device clock: the second request is exactly 1 s after the first, on any machine.
+    const t0 = Date.now();
+    pinned = t0;
+    let firstStart: string | undefined;
+    try {
+      await call(tenant, token, rotatePath(device.id), { method: "POST" });
+      firstStart = (await rotationOf(device.id))?.startDateTime;
+      pinned = t0 + 1000;
+      await call(tenant, token, rotatePath(device.id), { method: "POST" });
+    } finally {
+      pinned = undefined;
+    }
     const again = await rotationOf(device.id);
+    assert.equal(firstStart, new Date(t0).toISOString());
     assert.equal(again?.actionState, "pending");
-    assert.ok(Date.parse(again.startDateTime) > Date.parse(firstStart));
+    assert.equal(again.startDateTime, new Date(t0 + 1000).toISOString(), "re-opened, later");
     assert.equal(
       tenant
         .deviceInfo(device.id)
@@ -103,24 +118,35 @@ describe("simulator: rotateBitLockerKeys", () => {
   });
 
   it("checks in by itself after the configured delay", async () => {
-    const device = tenant.listDevices({ profile: "healthy" })[2] as ManagedDevice;
-    // Long enough that the read right after the POST always comes first, even on a loaded
-    // machine; the check-in itself is awaited as an event, not a guessed time.
+    const [a, b] = tenant.listDevices({ profile: "healthy" }).slice(2, 4) as ManagedDevice[];
+    // A pinned device clock: pending until exactly the delay has passed, done from then on,
+    // however long the requests themselves take on a loaded machine.
+    const t0 = Date.now();
+    pinned = t0;
     tenant.setCheckInDelay(1500);
     try {
-      await call(tenant, token, rotatePath(device.id), { method: "POST" });
-      assert.equal((await rotationOf(device.id))?.actionState, "pending");
-      const done = await until(async () => {
-        const r = await rotationOf(device.id);
-        return r?.actionState === "done" ? r : undefined;
-      });
-      // Not before the delay.
-      const took = Date.parse(done.lastUpdatedDateTime) - Date.parse(done.startDateTime);
-      assert.ok(took >= 1500 - 5, `checked in after ${took} ms`);
-      // Dated when the device checked in, not when someone looked: a later look shows the same.
-      await call(tenant, token, `/beta/deviceManagement/managedDevices/${device.id}`);
-      assert.equal((await rotationOf(device.id))?.lastUpdatedDateTime, done.lastUpdatedDateTime);
+      await call(tenant, token, rotatePath(a!.id), { method: "POST" });
+      assert.equal((await rotationOf(a!.id))?.actionState, "pending");
+      pinned = t0 + 1499;
+      assert.equal((await rotationOf(a!.id))?.actionState, "pending", "not before the delay");
+      // First looked at well after the check-in: dated when the device checked in.
+      pinned = t0 + 1750;
+      const done = await rotationOf(a!.id);
+      assert.equal(done?.actionState, "done");
+      assert.equal(done.startDateTime, new Date(t0).toISOString());
+      assert.equal(done.lastUpdatedDateTime, new Date(t0 + 1500).toISOString());
+      // A later look shows the same.
+      pinned = t0 + 60_000;
+      await call(tenant, token, `/beta/deviceManagement/managedDevices/${a!.id}`);
+      assert.equal((await rotationOf(a!.id))?.lastUpdatedDateTime, done.lastUpdatedDateTime);
+
+      // At exactly the delay, the device has checked in.
+      const t1 = pinned;
+      await call(tenant, token, rotatePath(b!.id), { method: "POST" });
+      pinned = t1 + 1500;
+      assert.equal((await rotationOf(b!.id))?.actionState, "done", "done at the delay");
     } finally {
+      pinned = undefined;
       tenant.setCheckInDelay(null);
     }
   });
