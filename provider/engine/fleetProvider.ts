@@ -39,7 +39,7 @@ import { lostAnswerGraceMs } from "./requestRotation";
 import { FleetProgress } from "./fleet/progress";
 import { jobFor, rotateInBatches, type RotationJob } from "./fleet/rotateInBatches";
 import { log } from "./log";
-import { acquireRunLock } from "./runLock";
+import { acquireRunLock, lastRunEnded } from "./runLock";
 
 type Props = Record<string, unknown>;
 type Inputs = FleetInputs & { label?: string; __provider?: unknown };
@@ -148,7 +148,11 @@ async function run(id: string, olds: FleetState | undefined, news: Inputs): Prom
     const feed = new JobFeed<RotationJob>();
     // The devices the preview of this same plan read moments ago are not read again.
     const tokens = toRead.map((d) => desiredToken(news, d));
-    const handed = takePreviewReads(planKey(news.label ?? "fleet", toRead, tokens), graph);
+    const handed = takePreviewReads(
+      planKey(news.label ?? "fleet", toRead, tokens),
+      graph,
+      lastRunEnded(id),
+    );
     const reading = readDevices(graph, toRead, {
       handed,
       olds,

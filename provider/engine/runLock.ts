@@ -31,8 +31,7 @@ function alive(pid: number): boolean {
  */
 export function acquireRunLock(resourceId: string, label: string, dir = runLockDir()): () => void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = createHash("sha256").update(resourceId).digest("hex").slice(0, 24);
-  const file = path.join(dir, `${key}.pid`);
+  const file = path.join(dir, `${lockKey(resourceId)}.pid`);
   const mine = String(process.pid);
   if (!create(file, mine)) {
     let holder = NaN;
@@ -53,11 +52,35 @@ export function acquireRunLock(resourceId: string, label: string, dir = runLockD
   }
   return () => {
     try {
+      // When a run of this fleet last ended on this machine: reads from before it are void.
+      writeFileSync(endedFile(dir, resourceId), String(Date.now()));
+    } catch {
+      // the lock directory is gone: nothing to tell
+    }
+    try {
       if (readFileSync(file, "utf8").trim() === mine) unlinkSync(file);
     } catch {
       // gone already
     }
   };
+}
+
+const lockKey = (resourceId: string) =>
+  createHash("sha256").update(resourceId).digest("hex").slice(0, 24);
+const endedFile = (dir: string, resourceId: string) =>
+  path.join(dir, `${lockKey(resourceId)}.ended`);
+
+/**
+ * When (Date.now()) a run of fleet `resourceId` last ended on this machine, in any process; 0 if
+ * none is known. Its rotations are not this process's: a preview read from before it may miss them.
+ */
+export function lastRunEnded(resourceId: string, dir = runLockDir()): number {
+  try {
+    const at = Number(readFileSync(endedFile(dir, resourceId), "utf8").trim());
+    return Number.isFinite(at) ? at : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Creates `file` holding `content`; false if it exists. */

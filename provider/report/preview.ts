@@ -171,14 +171,15 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
     r.errors.push(text);
   }
   // Each fleet's machine-readable line (plan/fleet/previewJson.ts), by label; not shown.
-  const read = new Map<string, PreviewJson>();
+  // Several fleets may share a label (children of two components): a label keeps every line.
+  const read = new Map<string, PreviewJson[]>();
   for (const d of diagnostics) {
     if (d.severity === "error") continue;
     for (const line of d.message.split("\n")) {
       if (!line.trim()) continue;
       if (isPreviewJsonLine(line)) {
         const doc = parsePreviewJsonLine(line.replace(/\s+$/, ""));
-        if (doc) read.set(doc.fleet, doc);
+        if (doc) read.set(doc.fleet, [...(read.get(doc.fleet) ?? []), doc]);
         continue;
       }
       if (!line.startsWith("[bitlocker] ")) {
@@ -195,15 +196,15 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
   // A provider without that line (none printed: nothing was read) leaves them as planned.
   for (const r of report.resources) {
     if (r.kind !== "fleet" || !r.plan) continue;
-    const doc = read.get(labels.get(r)!);
-    if (!doc) continue;
     const key = (id: string) => id.toLowerCase();
+    const mayBeSent = [...r.plan.rotate, ...r.plan.settle];
+    const doc = lineOf(read.get(labels.get(r)!) ?? [], new Set(mayBeSent.map(key)));
+    if (!doc) continue;
     const skip = new Map<string, string>();
     for (const [reason, ids] of Object.entries(doc.skip))
       for (const id of ids) skip.set(key(id), reason);
     const recorded = new Set(doc.record.map(key));
     const sent = (id: string) => !skip.has(key(id)) && !recorded.has(key(id));
-    const mayBeSent = [...r.plan.rotate, ...r.plan.settle];
     r.plan.skip = mayBeSent
       .filter((id) => skip.has(key(id)))
       .map((id) => `${id} (${skip.get(key(id))})`);
@@ -212,6 +213,29 @@ export function readPreview(doc: Record<string, unknown>): PreviewReport {
     r.plan.settle = r.plan.settle.filter(sent);
   }
   return report;
+}
+
+/**
+ * The line of this fleet among those of its label (one line: that one). Several: the one whose
+ * counts add up to the devices the fleet may send to and whose ids are all among them (the
+ * last if several do); none if none does (the lists then stay as planned, as without a line).
+ */
+function lineOf(
+  docs: readonly PreviewJson[],
+  mayBeSent: ReadonlySet<string>,
+): PreviewJson | undefined {
+  if (docs.length <= 1) return docs[0];
+  const fits = docs.filter((doc) => {
+    const c: Partial<PreviewJson["counts"]> = isObject(doc.counts) ? doc.counts : {};
+    const total = [c.rotate, c.settle, c.skip, c.record, c.unread].reduce<number>(
+      (n, k) => n + (typeof k === "number" ? k : NaN),
+      0,
+    );
+    const ids = [...Object.values(doc.skip).flat(), ...doc.record];
+    return total === mayBeSent.size && ids.every((id) => mayBeSent.has(id.toLowerCase()));
+  });
+  // The same fleet's line twice (check called again): the last is the latest read.
+  return fits.at(-1);
 }
 
 /**

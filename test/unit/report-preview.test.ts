@@ -290,6 +290,48 @@ describe("report preview: what the fleet's preview read (skips, rotations alread
     }
   });
 
+  it("two fleets with one label (children of two components): each takes its own line, not the last", () => {
+    const { doc, rotating, notWindows } = withReads(40);
+    // A second fleet labelled "desktops" (another parent), its own devices, its own line.
+    const step = doc.steps.find((x: { urn: string }) => x.urn.endsWith("::desktops"));
+    const other = JSON.parse(JSON.stringify(step));
+    other.urn = step.urn.replace(
+      "BitLockerKeyRotationFleet::desktops",
+      "BitLockerKeyRotationFleet::desktops-b",
+    );
+    other.newState.urn = other.urn;
+    other.newState.inputs.label = "desktops";
+    const ids = Array.from(
+      { length: 4 },
+      (_, i) => `0b7c5a2e-3333-4a2b-9c3d-${String(i).padStart(12, "0")}`,
+    );
+    other.newState.inputs.managedDeviceIds = ids.join("\n");
+    other.oldState.outputs.devices = {};
+    doc.steps.push(other);
+    const plan = { rotate: ids, settle: [], adopt: [], forget: [], unchanged: [] };
+    const preview = {
+      rotate: ids.slice(0, 1),
+      skip: new Map([["notFound", ids.slice(1)]]),
+      recorded: [],
+      unread: new Map<string, string[]>(),
+      names: new Map<string, string>(),
+    };
+    // The second fleet's line comes last (Pulumi's order of diagnostics is not the steps').
+    doc.diagnostics.push({
+      message: `[bitlocker] ${previewJsonLine("desktops", plan as never, preview)}\n`,
+      severity: "info#err",
+    });
+    const fleets = readPreview(doc).resources.filter((r) => r.kind === "fleet");
+    assert.equal(fleets.length, 2);
+    const a = fleets.find((r) => r.name === "desktops")!;
+    const b = fleets.find((r) => r.name === "desktops-b")!;
+    assert.deepEqual(b.plan!.rotate, ids.slice(0, 1));
+    assert.equal(b.plan!.skip.length, 3);
+    const sorted = (x: string[]) => [...x].sort();
+    assert.deepEqual(sorted(a.plan!.rotate), sorted(rotating));
+    assert.equal(a.plan!.skip.length, notWindows.length);
+  });
+
   it("100,000 devices skipped or recorded: one line of JSON; the comment keeps under the limit", () => {
     const n = 100_000;
     const id = (i: number) => `0b7c5a2e-2222-4a2b-9c3d-${String(i).padStart(12, "0")}`;

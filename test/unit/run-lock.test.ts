@@ -4,13 +4,14 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { acquireRunLock } from "../../provider/engine/runLock";
+import { acquireRunLock, lastRunEnded } from "../../provider/engine/runLock";
 
 describe("fleet run lock", () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), "run-lock-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const lockFile = () => path.join(dir, readdirSync(dir)[0]!);
+  const locks = () => readdirSync(dir).filter((f) => f.endsWith(".pid"));
+  const lockFile = () => path.join(dir, locks()[0]!);
 
   it("refuses while another live process holds the fleet, naming it; takes a dead one's over", async () => {
     const release = acquireRunLock("fleet-1", "laptops", dir);
@@ -36,6 +37,14 @@ describe("fleet run lock", () => {
     const again = acquireRunLock("fleet-1", "laptops", dir);
     assert.equal(existsSync(lockFile()), true);
     again();
-    assert.equal(readdirSync(dir).length, 0);
+    assert.equal(locks().length, 0);
+  });
+
+  it("says when a run of the fleet last ended, in any process (0: none known)", () => {
+    assert.equal(lastRunEnded("fleet-3", dir), 0);
+    const before = Date.now();
+    acquireRunLock("fleet-3", "laptops", dir)();
+    assert.ok(lastRunEnded("fleet-3", dir) >= before);
+    assert.equal(lastRunEnded("fleet-4", dir), 0, "another fleet's end is not this one's");
   });
 });

@@ -14,7 +14,9 @@
 //   preview's GETs were sent voids that device's read, also when sent by another resource of
 //   the same process while this run goes on;
 // - bounded memory: at most MAX_KEPT_PREVIEWS fleets' reads are kept, expired ones are dropped;
-// - never across processes: plain memory of the provider process.
+// - never across processes: plain memory of the provider process; and never across another
+//   run of the same fleet on this machine that ended since the preview's GETs were sent (a
+//   cancelled `up` that went on, runLock.ts): its rotations bump no epoch of this process.
 // Not for a lost answer's device: the run reads it itself (fleetProvider.ts readDevices).
 import { createHash } from "node:crypto";
 import type { ManagedDevice } from "../../graph/types";
@@ -30,6 +32,8 @@ interface Kept {
   graph: object;
   /** performance.now() when the first GET was sent. */
   sentAt: number;
+  /** Date.now() then: comparable with another process's clock readings. */
+  wallSentAt: number;
   devices: Map<string, { device: ManagedDevice; epoch: number }>;
 }
 
@@ -44,6 +48,7 @@ export function planKey(label: string, ids: readonly string[], tokens: readonly 
 
 export interface StartedPreviewReads {
   sentAt: number;
+  wallSentAt: number;
   epochs: Map<string, number>;
 }
 
@@ -51,6 +56,7 @@ export interface StartedPreviewReads {
 export function startPreviewReads(ids: readonly string[]): StartedPreviewReads {
   return {
     sentAt: performance.now(),
+    wallSentAt: Date.now(),
     epochs: new Map(ids.map((id) => [id, rotationEpoch(id)])),
   };
 }
@@ -71,7 +77,7 @@ export function keepPreviewReads(
     if (isDevice(found) && epoch !== undefined) devices.set(id, { device: found, epoch });
   }
   kept.delete(key);
-  kept.set(key, { graph, sentAt: started.sentAt, devices });
+  kept.set(key, { graph, sentAt: started.sentAt, wallSentAt: started.wallSentAt, devices });
   while (kept.size > MAX_KEPT_PREVIEWS) kept.delete(kept.keys().next().value!);
 }
 
@@ -83,11 +89,14 @@ export interface HandedReads {
 
 const NONE: HandedReads = { take: () => undefined };
 
-/** The reads kept for this plan, taken out (single use), or none. */
-export function takePreviewReads(key: string, graph: object): HandedReads {
+/**
+ * The reads kept for this plan, taken out (single use), or none. `otherRunEnded`: when
+ * (Date.now()) a run of this fleet last ended on this machine (runLock.ts lastRunEnded).
+ */
+export function takePreviewReads(key: string, graph: object, otherRunEnded = 0): HandedReads {
   const reads = kept.get(key);
   kept.delete(key);
-  if (!reads || reads.graph !== graph) return NONE;
+  if (!reads || reads.graph !== graph || otherRunEnded >= reads.wallSentAt) return NONE;
   return {
     take(id) {
       const r = reads.devices.get(id);
