@@ -49,20 +49,26 @@ export function acquireRunLock(resourceId: string, label: string, dir = runLockD
       );
     }
     writeFileSync(file, mine); // a killed run's lock
+    // It ended by now, and requests it sent may still land: reads from before are void too.
+    markEnded(dir, resourceId);
   }
   return () => {
-    try {
-      // When a run of this fleet last ended on this machine: reads from before it are void.
-      writeFileSync(endedFile(dir, resourceId), String(Date.now()));
-    } catch {
-      // the lock directory is gone: nothing to tell
-    }
+    markEnded(dir, resourceId);
     try {
       if (readFileSync(file, "utf8").trim() === mine) unlinkSync(file);
     } catch {
       // gone already
     }
   };
+}
+
+/** When a run of this fleet last ended on this machine: reads from before it are void. */
+function markEnded(dir: string, resourceId: string): void {
+  try {
+    writeFileSync(endedFile(dir, resourceId), String(Date.now()));
+  } catch {
+    // the lock directory is gone: nothing to tell
+  }
 }
 
 const lockKey = (resourceId: string) =>

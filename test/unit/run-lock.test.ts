@@ -34,8 +34,11 @@ describe("fleet run lock", () => {
       await new Promise((r) => other.once("exit", r));
     }
     // Its process is gone (a killed run): the lock is taken over, and released by its new holder.
+    // Taking it over counts as that run's end: its requests may still land after reads made before.
+    const beforeTakeover = Date.now();
     const again = acquireRunLock("fleet-1", "laptops", dir);
     assert.equal(existsSync(lockFile()), true);
+    assert.ok(lastRunEnded("fleet-1", dir) >= beforeTakeover, "a killed run counts as ended");
     again();
     assert.equal(locks().length, 0);
   });

@@ -70,13 +70,16 @@ export function keepPreviewReads(
 ): void {
   const now = performance.now();
   for (const [k, r] of kept) if (now - r.sentAt > PREVIEW_READ_MAX_AGE_MS) kept.delete(k);
+  kept.delete(key);
+  // A preview that took longer than the bound (a large fleet at Intune's pace) keeps nothing:
+  // none of it could stand in, and 100,000 reads hold ~140 MB.
+  if (now - started.sentAt > PREVIEW_READ_MAX_AGE_MS) return;
   // Only device answers: an error or a 404 is read again by the run.
   const devices = new Map<string, { device: ManagedDevice; epoch: number }>();
   for (const [id, found] of seen) {
     const epoch = started.epochs.get(id);
     if (isDevice(found) && epoch !== undefined) devices.set(id, { device: found, epoch });
   }
-  kept.delete(key);
   kept.set(key, { graph, sentAt: started.sentAt, wallSentAt: started.wallSentAt, devices });
   while (kept.size > MAX_KEPT_PREVIEWS) kept.delete(kept.keys().next().value!);
 }
