@@ -72,6 +72,15 @@ function packedFiles(dir: string): string[] {
     .sort();
 }
 
+/** A package's package.json without the `_` fields a manager may add (exports, bin, deps…). */
+function manifest(dir: string): Record<string, unknown> {
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  return Object.fromEntries(Object.entries(pkg).filter(([k]) => !k.startsWith("_")));
+}
+
 /** sha256 over those files' paths and bytes in `dir` (an installed package: extra files aside). */
 function digest(dir: string, files: readonly string[]): string {
   const hash = createHash("sha256");
@@ -86,8 +95,14 @@ function digest(dir: string, files: readonly string[]): string {
  * yarn 1 does not read) yarn fails with "self-signed certificate in certificate chain".
  */
 function systemCaFile(): string | undefined {
-  return [process.env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"].find(
-    (f): f is string => !!f && fs.existsSync(f),
+  let npmCafile: string | undefined;
+  try {
+    npmCafile = execFileSync("npm", ["config", "get", "cafile"], { encoding: "utf8" }).trim();
+  } catch {
+    // npm not on PATH: the other places
+  }
+  return [npmCafile, process.env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"].find(
+    (f): f is string => !!f && f !== "null" && fs.existsSync(f),
   );
 }
 
@@ -125,7 +140,10 @@ describe("the package a user installs: tarballs into the README's project with n
   let node20: string;
   let tarballs: { provider: string; simulator: string };
   /** What each tarball holds (its package/ tree, package.json aside), to compare with what was installed. */
-  const packedDigest = new Map<string, { files: string[]; sha256: string }>();
+  const packedDigest = new Map<
+    string,
+    { files: string[]; sha256: string; manifest: Record<string, unknown> }
+  >();
   let caPem: string;
 
   before(function () {
@@ -169,7 +187,11 @@ describe("the package a user installs: tarballs into the README's project with n
       fs.mkdirSync(out, { recursive: true });
       execFileSync("tar", ["-xzf", tgz, "-C", out]);
       const files = packedFiles(path.join(out, "package"));
-      packedDigest.set(name, { files, sha256: digest(path.join(out, "package"), files) });
+      packedDigest.set(name, {
+        files,
+        sha256: digest(path.join(out, "package"), files),
+        manifest: manifest(path.join(out, "package")),
+      });
     }
   });
 
@@ -318,6 +340,7 @@ describe("the package a user installs: tarballs into the README's project with n
         const missing = packed.files.filter((f) => !fs.existsSync(path.join(at, f)));
         assert.deepEqual(missing, [], `${pm.name}: files of the ${name} just packed`);
         assert.equal(digest(at, packed.files), packed.sha256, `${pm.name}: ${name} as packed`);
+        assert.deepEqual(manifest(at), packed.manifest, `${pm.name}: ${name}'s package.json`);
       }
 
       // The simulated tenant from the installed simulator package, its CA in the project.
