@@ -136,10 +136,13 @@ describe("e2e: BitLockerKeyRotationFleet of 30 devices (pulumi CLI)", function (
       ["update"],
     );
     // The engine's diff logs what it would do; the CLI shows it as a diagnostic of the stack.
-    const planned = (json.diagnostics ?? [])
+    const lines = (json.diagnostics ?? [])
       .map((d) => d.message)
       .filter((m) => m.includes("[bitlocker]"));
+    // One line for people, one JSON line for the pull-request comment (plan/fleet/previewJson.ts).
+    const planned = lines.filter((m) => !m.includes("[bitlocker] preview-json "));
     assert.equal(planned.length, 1, `one [bitlocker] line from diff:\n${text(result)}`);
+    assert.equal(lines.length - planned.length, 1, "one preview-json line");
     assert.match(planned[0]!, /rotate 2\b/);
     for (const id of two) assert.ok(planned[0]!.includes(id), `preview names ${id}: ${planned[0]}`);
     assert.match(planned[0]!, /28 unchanged/);
