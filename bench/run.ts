@@ -76,7 +76,7 @@ interface Contender {
 type Key = keyof typeof CONTENDERS;
 const contender = (k: Key): Contender => CONTENDERS[k];
 const FLEET_KEYS: readonly string[] = ["a", "at"];
-const DEFAULT_ONLY = "a,at,b,c,e,f,d,p,pt";
+const DEFAULT_ONLY = "a,at,b,c,e,f,d,p,pd,pt";
 const QUICK_ONLY = "a,c,e,f,p";
 
 export interface RunResult {
