@@ -83,4 +83,21 @@ describe("plan/fleet/previewJson: the fleet preview's line for the comment", () 
     assert.ok(isPreviewJsonLine(line.replace('"v":1', '"v":2')), "still kept out of the notes");
     assert.ok(!isPreviewJsonLine("[bitlocker] fleet desktops: rotate 3"));
   });
+  it("is read only at the start of the text (after the log's prefix), with each field of its type", () => {
+    const line = previewJsonLine("desktops", plan, preview);
+    const body = line.slice("preview-json ".length);
+    for (const bad of [
+      `other text [bitlocker] ${line}`,
+      `${"x".repeat("preview-json ".length)}${body}`,
+      line.replace('"fleet":"desktops"', '"fleet":5'),
+      line.replace(/"skip":\{[^}]*\}/, '"skip":null'),
+      line.replace(/"skip":\{[^}]*\}/, '"skip":5'),
+    ])
+      assert.equal(parsePreviewJsonLine(bad), undefined, bad.slice(0, 60));
+    assert.ok(!isPreviewJsonLine(`other text [bitlocker] ${line}`));
+  });
+
+  it("without reads, nothing is unread", () => {
+    assert.equal(previewJson("desktops", plan).counts.unread, 0);
+  });
 });
