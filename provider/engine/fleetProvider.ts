@@ -236,10 +236,9 @@ async function readDevices(
         o.record(deviceId, { status: "error", at, token: "-", detail: "NotSent" }, o.feed.stopped);
       return;
     }
-    // Read only what the preview did not hand over; the answers keep the chunk's order. A lost
-    // answer's device is always read now: its request may land at any moment, and a read from
-    // before that would send it again.
-    const handed = new Map(chunk.map((d) => [d, settle.has(d) ? undefined : o.handed.take(d)]));
+    // Read only what the preview did not hand over (never a lost answer's device:
+    // previewReads.ts keeps none); the answers keep the chunk's order.
+    const handed = new Map(chunk.map((d) => [d, o.handed.take(d)]));
     const toFetch = chunk.filter((d) => handed.get(d) === undefined);
     const fetched =
       toFetch.length > 0

@@ -98,6 +98,10 @@ export async function previewFleetReads(
     concurrency: PREVIEW_READ_CONCURRENCY,
   });
   const tokens = ids.map((id) => desiredToken(news, id));
-  keepPreviewReads(planKey(news.label ?? "fleet", ids, tokens), started, context.graph, seen);
+  // A lost answer's device is left for the run to read itself: its request may land at any
+  // moment, and a read from before that would send it again.
+  const settle = new Set(plan.settle);
+  const handed = new Map([...seen].filter(([id]) => !settle.has(id)));
+  keepPreviewReads(planKey(news.label ?? "fleet", ids, tokens), started, context.graph, handed);
   return previewFleet(plan, olds, news, seen, new Date().toISOString());
 }

@@ -17,7 +17,7 @@
 // - never across processes: plain memory of the provider process; and never across another
 //   run of the same fleet on this machine that ended since the preview's GETs were sent (a
 //   cancelled `up` that went on, runLock.ts): its rotations bump no epoch of this process.
-// Not for a lost answer's device: the run reads it itself (fleetProvider.ts readDevices).
+// Not for a lost answer's device: previewReads.ts does not keep it, the run reads it itself.
 import { createHash } from "node:crypto";
 import type { ManagedDevice } from "../../graph/types";
 import { rotationEpoch } from "../checkRead";
